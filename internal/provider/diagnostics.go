@@ -1,0 +1,120 @@
+package provider
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+
+	"github.com/hashicorp/terraform-plugin-framework/diag"
+
+	"github.com/example/terraform-provider-auth/internal/authclient"
+)
+
+// scopeTokensWrite lets a token issue tokens through token_exchange and revoke others.
+const scopeTokensWrite = "tokens:write"
+
+// requireClient returns the API client, or explains which provider arguments were still
+// unknown (Terraform configures the provider again with known values before applying).
+func (d *providerData) requireClient() (*authclient.Client, diag.Diagnostics) {
+	var diags diag.Diagnostics
+	if d == nil {
+		diags.AddError("Provider not configured", "The auth provider was not configured. Please report this issue to the provider developers.")
+		return nil, diags
+	}
+	if d.client == nil {
+		diags.AddError("Provider configuration not yet known",
+			"The auth provider arguments "+strings.Join(d.unknown, ", ")+" depend on values known only after apply, "+
+				"so the provider cannot reach the Auth API yet. Apply the resources they depend on first (terraform apply -target=...).")
+		return nil, diags
+	}
+	return d.client, diags
+}
+
+// requireStepUp explains how to configure a step-up mechanism and a client id.
+func (d *providerData) requireStepUp(action string) diag.Diagnostics {
+	var diags diag.Diagnostics
+	if len(d.unknown) > 0 {
+		diags.AddError("Provider configuration not yet known",
+			"To "+action+", the auth provider needs "+strings.Join(d.unknown, ", ")+", which are not known yet.")
+		return diags
+	}
+	if d.stepUp.Mechanism() == "" {
+		diags.AddError("No step-up mechanism configured",
+			"To "+action+", configure exactly one of the provider arguments client_secret, otp_code, assertion, "+
+				"private_key_pem or access_token (or the environment variables AUTH_CLIENT_SECRET, AUTH_OTP_CODE, "+
+				"AUTH_ASSERTION, AUTH_PRIVATE_KEY_PEM, AUTH_ACCESS_TOKEN).")
+	}
+	if d.clientID == "" {
+		diags.AddError("No client_id configured",
+			"To "+action+", set the provider argument client_id or the environment variable AUTH_CLIENT_ID.")
+	}
+	return diags
+}
+
+// addAPIError turns a client error into a diagnostic that says what the server said, which
+// mechanism was used and what to check. Client errors never contain secrets.
+func addAPIError(diags *diag.Diagnostics, summary, mechanism string, err error) {
+	var b strings.Builder
+	var apiErr *authclient.APIError
+	if errors.As(err, &apiErr) {
+		fmt.Fprintf(&b, "The Auth API answered HTTP %d", apiErr.StatusCode)
+		if apiErr.Code != "" {
+			fmt.Fprintf(&b, " %s", apiErr.Code)
+		}
+		if apiErr.Message != "" {
+			fmt.Fprintf(&b, ": %s", apiErr.Message)
+		}
+		if apiErr.RequestID != "" {
+			fmt.Fprintf(&b, " (request id %s)", apiErr.RequestID)
+		}
+		b.WriteString(".")
+	} else {
+		fmt.Fprintf(&b, "The request failed: %v.", err)
+	}
+	if mechanism != "" {
+		fmt.Fprintf(&b, "\nStep-up mechanism: %s.", mechanism)
+	}
+	if hint := errorHint(apiErr, mechanism, err); hint != "" {
+		b.WriteString("\n" + hint)
+	}
+	diags.AddError(summary, b.String())
+}
+
+func errorHint(apiErr *authclient.APIError, mechanism string, err error) string {
+	if apiErr == nil {
+		if errors.Is(err, context.DeadlineExceeded) {
+			return "The operation timed out: check the endpoint's reachability, or raise request_timeout or the resource's timeouts."
+		}
+		return "Check the provider's endpoint, the network path to it and ca_cert_pem; retries were exhausted or not allowed."
+	}
+	switch apiErr.Code {
+	case "invalid_client":
+		return "Check client_id and the client's credential (client_secret, or the key registered for assertions)."
+	case "invalid_grant":
+		switch mechanism {
+		case "otp_code":
+			return "A one-time code works once: supply a fresh otp_code."
+		case "assertion":
+			return "Check the assertion: iss and sub must be client_id, aud the operation's URL, exp at most 300 s after iat, and its jti unused."
+		case "private_key":
+			return "Check that the public half of private_key_pem is registered for client_id."
+		case "token_exchange", "access_token":
+			return "The short-term token must be valid, hold scope tokens:write and belong to client_id."
+		}
+		return "Check the step-up credential."
+	case "invalid_token":
+		return "The token used is expired, revoked or unknown to the server."
+	case "insufficient_scope":
+		return "Request only scopes that the client (or the token used) holds, or use a credential with tokens:write or tokens:revoke."
+	case "not_found":
+		return "The token id is unknown or belongs to another client."
+	case "rate_limited":
+		return "The client's rate limit was hit after all retries: raise max_retries or run terraform with a lower -parallelism."
+	case "idempotency_key_reused", "request_in_progress":
+		return "A retried request collided with an earlier one; run the command again."
+	case "unavailable", "server_error":
+		return "The Auth API failed; retries were exhausted. Run the command again later."
+	}
+	return ""
+}

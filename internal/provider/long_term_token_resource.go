@@ -1,0 +1,529 @@
+package provider
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"regexp"
+	"time"
+
+	"github.com/hashicorp/terraform-plugin-framework-timeouts/resource/timeouts"
+	"github.com/hashicorp/terraform-plugin-framework-validators/int64validator"
+	"github.com/hashicorp/terraform-plugin-framework-validators/setvalidator"
+	"github.com/hashicorp/terraform-plugin-framework-validators/stringvalidator"
+	"github.com/hashicorp/terraform-plugin-framework/diag"
+	"github.com/hashicorp/terraform-plugin-framework/path"
+	"github.com/hashicorp/terraform-plugin-framework/resource"
+	"github.com/hashicorp/terraform-plugin-framework/resource/schema"
+	"github.com/hashicorp/terraform-plugin-framework/resource/schema/int64default"
+	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
+	"github.com/hashicorp/terraform-plugin-framework/types"
+	"github.com/hashicorp/terraform-plugin-log/tflog"
+
+	"github.com/example/terraform-provider-auth/internal/authclient"
+)
+
+var (
+	_ resource.Resource                   = (*longTermTokenResource)(nil)
+	_ resource.ResourceWithConfigure      = (*longTermTokenResource)(nil)
+	_ resource.ResourceWithImportState    = (*longTermTokenResource)(nil)
+	_ resource.ResourceWithModifyPlan     = (*longTermTokenResource)(nil)
+	_ resource.ResourceWithValidateConfig = (*longTermTokenResource)(nil)
+)
+
+const (
+	defaultTTLDays        = 90
+	maxGracePeriodSeconds = 604800
+	defaultOpTimeout      = 10 * time.Minute
+	// selfRotationTTLSeconds bounds the short-term token a self-rotation exchanges for.
+	selfRotationTTLSeconds = 300
+)
+
+var longTermTokenIDPattern = regexp.MustCompile(`^lt_[A-Za-z0-9]{16,64}$`)
+
+// NewLongTermTokenResource is the auth_long_term_token resource: create issues, update
+// rotates, delete revokes.
+func NewLongTermTokenResource() resource.Resource {
+	return &longTermTokenResource{}
+}
+
+type longTermTokenResource struct {
+	data *providerData
+}
+
+type longTermTokenModel struct {
+	ID                     types.String   `tfsdk:"id"`
+	TokenID                types.String   `tfsdk:"token_id"`
+	Token                  types.String   `tfsdk:"token"`
+	TokenType              types.String   `tfsdk:"token_type"`
+	ClientID               types.String   `tfsdk:"client_id"`
+	Name                   types.String   `tfsdk:"name"`
+	Scopes                 types.Set      `tfsdk:"scopes"`
+	TTLDays                types.Int64    `tfsdk:"ttl_days"`
+	RotateBeforeDays       types.Int64    `tfsdk:"rotate_before_days"`
+	GracePeriodSeconds     types.Int64    `tfsdk:"grace_period_seconds"`
+	RotationTriggers       types.Map      `tfsdk:"rotation_triggers"`
+	IssuedAt               types.String   `tfsdk:"issued_at"`
+	ExpiresAt              types.String   `tfsdk:"expires_at"`
+	RotatedFrom            types.String   `tfsdk:"rotated_from"`
+	PreviousTokenExpiresAt types.String   `tfsdk:"previous_token_expires_at"`
+	Timeouts               timeouts.Value `tfsdk:"timeouts"`
+}
+
+func (r *longTermTokenResource) Metadata(_ context.Context, req resource.MetadataRequest, resp *resource.MetadataResponse) {
+	resp.TypeName = req.ProviderTypeName + "_long_term_token"
+}
+
+func (r *longTermTokenResource) Schema(ctx context.Context, _ resource.SchemaRequest, resp *resource.SchemaResponse) {
+	rotates := " Changing it rotates the token in place."
+	resp.Schema = schema.Schema{
+		MarkdownDescription: "A long-term token of the Auth API. Create issues it, update rotates it " +
+			"(the replaced token keeps working for `grace_period_seconds`), delete revokes it. " +
+			"Refresh calls no API: the state is the record.",
+		Attributes: map[string]schema.Attribute{
+			"id": schema.StringAttribute{
+				MarkdownDescription: "Same as `token_id`.",
+				Computed:            true,
+			},
+			"token_id": schema.StringAttribute{
+				MarkdownDescription: "The token's id (`lt_…`), not secret.",
+				Computed:            true,
+			},
+			"token": schema.StringAttribute{
+				MarkdownDescription: "The token's secret. Unknown after import until the next apply rotates the token.",
+				Computed:            true,
+				Sensitive:           true,
+			},
+			"token_type": schema.StringAttribute{
+				MarkdownDescription: "Always `Bearer`.",
+				Computed:            true,
+			},
+			"client_id": schema.StringAttribute{
+				MarkdownDescription: "The client the token was issued to.",
+				Computed:            true,
+			},
+			"name": schema.StringAttribute{
+				MarkdownDescription: "A label for audits, 1 to 128 characters." + rotates,
+				Optional:            true,
+				Validators:          []validator.String{stringvalidator.LengthBetween(1, 128)},
+			},
+			"scopes": schema.SetAttribute{
+				MarkdownDescription: "Scopes to grant, a subset of the client's allowed scopes; omitted, the client's default scopes." + rotates,
+				ElementType:         types.StringType,
+				Optional:            true,
+				Computed:            true,
+				Validators: []validator.Set{
+					setvalidator.SizeBetween(1, 64),
+					setvalidator.ValueStringsAre(scopeValidators()...),
+				},
+			},
+			"ttl_days": schema.Int64Attribute{
+				MarkdownDescription: "Lifetime in days, 1 to 365 (default 90)." + rotates,
+				Optional:            true,
+				Computed:            true,
+				Default:             int64default.StaticInt64(defaultTTLDays),
+				Validators:          []validator.Int64{int64validator.Between(1, 365)},
+			},
+			"rotate_before_days": schema.Int64Attribute{
+				MarkdownDescription: "Rotate automatically once `expires_at` minus this many days has passed; " +
+					"0 (default) turns it off. Must be less than `ttl_days`. Changing it alone calls no API.",
+				Optional:   true,
+				Computed:   true,
+				Default:    int64default.StaticInt64(0),
+				Validators: []validator.Int64{int64validator.AtLeast(0)},
+			},
+			"grace_period_seconds": schema.Int64Attribute{
+				MarkdownDescription: "How long the replaced token keeps working after a rotation, 0 (default, revoked at once) " +
+					"to 604800 (7 days). Changing it alone calls no API.",
+				Optional:   true,
+				Computed:   true,
+				Default:    int64default.StaticInt64(0),
+				Validators: []validator.Int64{int64validator.Between(0, maxGracePeriodSeconds)},
+			},
+			"rotation_triggers": schema.MapAttribute{
+				MarkdownDescription: "Arbitrary strings; any change rotates the token in place.",
+				ElementType:         types.StringType,
+				Optional:            true,
+			},
+			"issued_at": schema.StringAttribute{
+				MarkdownDescription: "When the token was issued (RFC 3339).",
+				Computed:            true,
+			},
+			"expires_at": schema.StringAttribute{
+				MarkdownDescription: "When the token expires (RFC 3339). An expired token is rotated by the next apply.",
+				Computed:            true,
+			},
+			"rotated_from": schema.StringAttribute{
+				MarkdownDescription: "The id of the token this one replaced, after a rotation.",
+				Computed:            true,
+			},
+			"previous_token_expires_at": schema.StringAttribute{
+				MarkdownDescription: "When the replaced token stops (stopped) working, after a rotation (RFC 3339).",
+				Computed:            true,
+			},
+			"timeouts": timeouts.Attributes(ctx, timeouts.Opts{Create: true, Update: true, Delete: true}),
+		},
+	}
+}
+
+func (r *longTermTokenResource) Configure(_ context.Context, req resource.ConfigureRequest, resp *resource.ConfigureResponse) {
+	if req.ProviderData == nil {
+		return
+	}
+	data, ok := req.ProviderData.(*providerData)
+	if !ok {
+		resp.Diagnostics.AddError("Unexpected provider data",
+			fmt.Sprintf("Expected *providerData, got %T. Please report this issue to the provider developers.", req.ProviderData))
+		return
+	}
+	r.data = data
+}
+
+func (r *longTermTokenResource) ValidateConfig(ctx context.Context, req resource.ValidateConfigRequest, resp *resource.ValidateConfigResponse) {
+	var config longTermTokenModel
+	resp.Diagnostics.Append(req.Config.Get(ctx, &config)...)
+	if resp.Diagnostics.HasError() || config.RotateBeforeDays.IsNull() || config.RotateBeforeDays.IsUnknown() || config.TTLDays.IsUnknown() {
+		return
+	}
+	ttl := int64(defaultTTLDays)
+	if !config.TTLDays.IsNull() {
+		ttl = config.TTLDays.ValueInt64()
+	}
+	if before := config.RotateBeforeDays.ValueInt64(); before >= ttl {
+		resp.Diagnostics.AddAttributeError(path.Root("rotate_before_days"), "rotate_before_days is not less than ttl_days",
+			fmt.Sprintf("rotate_before_days (%d) must be less than ttl_days (%d), or every apply would rotate the token. Lower it, or raise ttl_days.", before, ttl))
+	}
+}
+
+// ModifyPlan decides whether an update rotates. A rotation shows the new secret, id and
+// expiry as unknown; anything else keeps every computed value, so it calls no API.
+func (r *longTermTokenResource) ModifyPlan(ctx context.Context, req resource.ModifyPlanRequest, resp *resource.ModifyPlanResponse) {
+	if req.State.Raw.IsNull() || req.Plan.Raw.IsNull() || r.data == nil {
+		return
+	}
+	var state, plan, config longTermTokenModel
+	resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
+	resp.Diagnostics.Append(req.Plan.Get(ctx, &plan)...)
+	resp.Diagnostics.Append(req.Config.Get(ctx, &config)...)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	ctx = r.data.mask(ctx, state.Token.ValueString())
+
+	reasons := rotationReasons(state, plan, config, r.data.now())
+	if len(reasons) == 0 {
+		plan.keepIssued(state)
+		if config.Scopes.IsNull() {
+			plan.Scopes = state.Scopes
+		}
+		resp.Diagnostics.Append(resp.Plan.Set(ctx, &plan)...)
+		return
+	}
+	tflog.Info(ctx, "auth_long_term_token will rotate", map[string]any{"token_id": state.TokenID.ValueString(), "reasons": reasons})
+	plan.markIssuedUnknown()
+	if config.Scopes.IsNull() {
+		plan.Scopes = types.SetUnknown(types.StringType)
+	}
+	resp.Diagnostics.Append(resp.Plan.Set(ctx, &plan)...)
+}
+
+// rotationReasons lists why the planned update must rotate; none means it must not.
+func rotationReasons(state, plan, config longTermTokenModel, now time.Time) []string {
+	var reasons []string
+	if state.Token.IsNull() || state.Token.ValueString() == "" {
+		reasons = append(reasons, "the token's secret is unknown (imported)")
+	}
+	if !plan.Name.Equal(state.Name) {
+		reasons = append(reasons, "name changed")
+	}
+	if !config.Scopes.IsNull() && !plan.Scopes.Equal(state.Scopes) {
+		reasons = append(reasons, "scopes changed")
+	}
+	if !plan.TTLDays.Equal(state.TTLDays) {
+		reasons = append(reasons, "ttl_days changed")
+	}
+	if !sameTriggers(plan.RotationTriggers, state.RotationTriggers) {
+		reasons = append(reasons, "rotation_triggers changed")
+	}
+	expiresAt, err := time.Parse(time.RFC3339, state.ExpiresAt.ValueString())
+	switch {
+	case err != nil:
+		if len(reasons) == 0 {
+			reasons = append(reasons, "the token's expiry is unknown")
+		}
+	case !now.Before(expiresAt):
+		reasons = append(reasons, "the token expired at "+state.ExpiresAt.ValueString())
+	case plan.RotateBeforeDays.ValueInt64() > 0 &&
+		!now.Before(expiresAt.Add(-time.Duration(plan.RotateBeforeDays.ValueInt64())*24*time.Hour)):
+		reasons = append(reasons, fmt.Sprintf("within rotate_before_days (%d) of its expiry", plan.RotateBeforeDays.ValueInt64()))
+	}
+	return reasons
+}
+
+// sameTriggers treats an absent map and an empty one alike, and an unknown one as a change.
+func sameTriggers(a, b types.Map) bool {
+	if a.IsUnknown() || b.IsUnknown() {
+		return false
+	}
+	if len(a.Elements()) == 0 && len(b.Elements()) == 0 {
+		return true
+	}
+	return a.Equal(b)
+}
+
+func (m *longTermTokenModel) keepIssued(state longTermTokenModel) {
+	m.ID, m.TokenID, m.Token, m.TokenType, m.ClientID = state.ID, state.TokenID, state.Token, state.TokenType, state.ClientID
+	m.IssuedAt, m.ExpiresAt = state.IssuedAt, state.ExpiresAt
+	m.RotatedFrom, m.PreviousTokenExpiresAt = state.RotatedFrom, state.PreviousTokenExpiresAt
+}
+
+func (m *longTermTokenModel) markIssuedUnknown() {
+	m.ID, m.TokenID, m.Token = types.StringUnknown(), types.StringUnknown(), types.StringUnknown()
+	m.TokenType, m.ClientID = types.StringUnknown(), types.StringUnknown()
+	m.IssuedAt, m.ExpiresAt = types.StringUnknown(), types.StringUnknown()
+	m.RotatedFrom, m.PreviousTokenExpiresAt = types.StringUnknown(), types.StringUnknown()
+}
+
+// setIssued records an answer of issueLongTermToken.
+func (m *longTermTokenModel) setIssued(ctx context.Context, tok *authclient.LongTermToken) diag.Diagnostics {
+	m.ID = types.StringValue(tok.TokenID)
+	m.TokenID = types.StringValue(tok.TokenID)
+	m.Token = types.StringValue(tok.Token)
+	m.TokenType = types.StringValue(tok.TokenType)
+	m.ClientID = types.StringValue(tok.ClientID)
+	m.IssuedAt = types.StringValue(tok.IssuedAt.UTC().Format(time.RFC3339))
+	m.ExpiresAt = types.StringValue(tok.ExpiresAt.UTC().Format(time.RFC3339))
+	m.RotatedFrom = optionalString(tok.RotatedFrom)
+	m.PreviousTokenExpiresAt = types.StringNull()
+	if tok.PreviousTokenExpiresAt != nil {
+		m.PreviousTokenExpiresAt = types.StringValue(tok.PreviousTokenExpiresAt.UTC().Format(time.RFC3339))
+	}
+	scopes, diags := types.SetValueFrom(ctx, types.StringType, tok.Scopes)
+	m.Scopes = scopes
+	return diags
+}
+
+func optionalString(s string) types.String {
+	if s == "" {
+		return types.StringNull()
+	}
+	return types.StringValue(s)
+}
+
+// issueInput builds the request fields that come from configuration.
+func (m *longTermTokenModel) issueInput(ctx context.Context) (authclient.IssueLongTermTokenInput, diag.Diagnostics) {
+	in := authclient.IssueLongTermTokenInput{
+		Name:    m.Name.ValueString(),
+		TTLDays: int(m.TTLDays.ValueInt64()),
+	}
+	var diags diag.Diagnostics
+	if !m.Scopes.IsNull() && !m.Scopes.IsUnknown() {
+		diags = m.Scopes.ElementsAs(ctx, &in.Scopes, false)
+	}
+	return in, diags
+}
+
+func (r *longTermTokenResource) Create(ctx context.Context, req resource.CreateRequest, resp *resource.CreateResponse) {
+	var plan longTermTokenModel
+	resp.Diagnostics.Append(req.Plan.Get(ctx, &plan)...)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	client, diags := r.data.requireClient()
+	resp.Diagnostics.Append(diags...)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	ctx = r.data.mask(ctx)
+	timeout, diags := plan.Timeouts.Create(ctx, defaultOpTimeout)
+	resp.Diagnostics.Append(diags...)
+	ctx, cancel := context.WithTimeout(ctx, timeout)
+	defer cancel()
+
+	in, diags := plan.issueInput(ctx)
+	resp.Diagnostics.Append(diags...)
+	resp.Diagnostics.Append(r.data.requireStepUp("issue auth_long_term_token")...)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	in.ClientID, in.StepUp = r.data.clientID, r.data.stepUp
+
+	tok, err := client.IssueLongTermToken(ctx, in)
+	if err != nil {
+		addAPIError(&resp.Diagnostics, "Cannot issue auth_long_term_token", in.StepUp.Mechanism(), err)
+		return
+	}
+	ctx = maskSecrets(ctx, tok.Token)
+	tflog.Info(ctx, "issued long-term token", map[string]any{"token_id": tok.TokenID, "mechanism": in.StepUp.Mechanism()})
+	resp.Diagnostics.Append(plan.setIssued(ctx, tok)...)
+	resp.Diagnostics.Append(resp.State.Set(ctx, &plan)...)
+}
+
+// Read calls no API: there is no read endpoint, and the state is the record.
+func (r *longTermTokenResource) Read(context.Context, resource.ReadRequest, *resource.ReadResponse) {}
+
+func (r *longTermTokenResource) Update(ctx context.Context, req resource.UpdateRequest, resp *resource.UpdateResponse) {
+	var plan, state longTermTokenModel
+	resp.Diagnostics.Append(req.Plan.Get(ctx, &plan)...)
+	resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	// ModifyPlan decided: a known planned token means no rotation, only local arguments changed.
+	if !plan.Token.IsUnknown() {
+		resp.Diagnostics.Append(resp.State.Set(ctx, &plan)...)
+		return
+	}
+	client, diags := r.data.requireClient()
+	resp.Diagnostics.Append(diags...)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	ctx = r.data.mask(ctx, state.Token.ValueString())
+	timeout, diags := plan.Timeouts.Update(ctx, defaultOpTimeout)
+	resp.Diagnostics.Append(diags...)
+	ctx, cancel := context.WithTimeout(ctx, timeout)
+	defer cancel()
+
+	tok, diags := r.rotate(ctx, client, state, plan)
+	resp.Diagnostics.Append(diags...)
+	if tok == nil {
+		return
+	}
+	ctx = maskSecrets(ctx, tok.Token)
+	resp.Diagnostics.Append(plan.setIssued(ctx, tok)...)
+	resp.Diagnostics.Append(resp.State.Set(ctx, &plan)...)
+}
+
+// rotate issues the replacement of state's token, with the provider's step-up mechanism
+// or, without one, by the token itself through token_exchange.
+func (r *longTermTokenResource) rotate(ctx context.Context, client *authclient.Client, state, plan longTermTokenModel) (*authclient.LongTermToken, diag.Diagnostics) {
+	var diags diag.Diagnostics
+	in, inDiags := plan.issueInput(ctx)
+	diags.Append(inDiags...)
+	if diags.HasError() {
+		return nil, diags
+	}
+	in.RotateTokenID = state.TokenID.ValueString()
+	in.GracePeriodSeconds = int(plan.GracePeriodSeconds.ValueInt64())
+	in.ClientID, in.StepUp = r.data.clientID, r.data.stepUp
+	if in.ClientID == "" {
+		in.ClientID = state.ClientID.ValueString()
+	}
+
+	if in.StepUp.Mechanism() == "" {
+		exchange, exDiags := r.selfRotationAccess(ctx, client, state)
+		diags.Append(exDiags...)
+		if exchange == nil {
+			return nil, diags
+		}
+		defer r.revokeQuietly(ctx, client, exchange)
+		in.ClientID = state.ClientID.ValueString()
+		in.StepUp = authclient.StepUp{AccessToken: exchange.Token}
+	}
+
+	tok, err := client.IssueLongTermToken(ctx, in)
+	if errors.Is(err, authclient.ErrNotFound) || errors.Is(err, authclient.ErrConflict) {
+		// The token was revoked or is unknown to the server: nothing to replace, issue anew.
+		diags.AddWarning("Replaced token was already gone",
+			fmt.Sprintf("The Auth API no longer accepts token %s for rotation (%v); a new token was issued without rotation.", in.RotateTokenID, err))
+		in.RotateTokenID, in.GracePeriodSeconds = "", 0
+		tok, err = client.IssueLongTermToken(ctx, in)
+	}
+	if err != nil {
+		addAPIError(&diags, "Cannot rotate auth_long_term_token "+state.TokenID.ValueString(), in.StepUp.Mechanism(), err)
+		return nil, diags
+	}
+	tflog.Info(ctx, "rotated long-term token", map[string]any{
+		"token_id": tok.TokenID, "rotated_from": tok.RotatedFrom, "mechanism": in.StepUp.Mechanism(),
+	})
+	return tok, diags
+}
+
+// selfRotationAccess exchanges the token being rotated for a short-term token that may
+// issue its successor: the token must hold tokens:write.
+func (r *longTermTokenResource) selfRotationAccess(ctx context.Context, client *authclient.Client, state longTermTokenModel) (*authclient.ShortTermToken, diag.Diagnostics) {
+	var diags diag.Diagnostics
+	var scopes []string
+	diags.Append(state.Scopes.ElementsAs(ctx, &scopes, false)...)
+	holdsWrite := false
+	for _, s := range scopes {
+		holdsWrite = holdsWrite || s == scopeTokensWrite
+	}
+	if state.Token.ValueString() == "" || !holdsWrite {
+		diags.AddError("No step-up mechanism to rotate auth_long_term_token "+state.TokenID.ValueString(),
+			"Rotation needs step-up authentication. Configure one of client_secret, otp_code, assertion, private_key_pem "+
+				"or access_token in the provider (or its AUTH_* environment variable), or give the token the scope "+
+				"\"tokens:write\" so that it can rotate itself.")
+		return nil, diags
+	}
+	exchange, err := client.IssueShortTermToken(ctx, authclient.IssueShortTermTokenInput{
+		LongTermToken: state.Token.ValueString(),
+		Scopes:        []string{scopeTokensWrite},
+		TTLSeconds:    selfRotationTTLSeconds,
+	})
+	if err != nil {
+		addAPIError(&diags, "Cannot rotate auth_long_term_token "+state.TokenID.ValueString()+" by itself", "token_exchange", err)
+		return nil, diags
+	}
+	return exchange, diags
+}
+
+// revokeQuietly ends a helper token early; it expires on its own, so a failure only warns.
+func (r *longTermTokenResource) revokeQuietly(ctx context.Context, client *authclient.Client, tok *authclient.ShortTermToken) {
+	if err := client.RevokeToken(ctx, tok.TokenID, tok.Token); err != nil {
+		tflog.Warn(ctx, "could not revoke the short-term token used for self-rotation", map[string]any{"token_id": tok.TokenID, "error": err.Error()})
+	}
+}
+
+func (r *longTermTokenResource) Delete(ctx context.Context, req resource.DeleteRequest, resp *resource.DeleteResponse) {
+	var state longTermTokenModel
+	resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	client, diags := r.data.requireClient()
+	resp.Diagnostics.Append(diags...)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	ctx = r.data.mask(ctx, state.Token.ValueString())
+	timeout, diags := state.Timeouts.Delete(ctx, defaultOpTimeout)
+	resp.Diagnostics.Append(diags...)
+	ctx, cancel := context.WithTimeout(ctx, timeout)
+	defer cancel()
+
+	// A token revokes itself; one whose secret is unknown (imported) needs the provider's.
+	bearer, credential := state.Token.ValueString(), "the token itself"
+	if bearer == "" {
+		bearer, credential = r.data.longTermToken, "the provider's long_term_token"
+		if bearer == "" {
+			bearer, credential = r.data.stepUp.AccessToken, "the provider's access_token"
+		}
+	}
+	if bearer == "" {
+		resp.Diagnostics.AddError("Cannot revoke auth_long_term_token "+state.TokenID.ValueString(),
+			"The token's secret is unknown (it was imported and never rotated). Configure the provider's long_term_token "+
+				"or access_token with scope tokens:revoke or tokens:write, or remove it from state with `terraform state rm`.")
+		return
+	}
+	err := client.RevokeToken(ctx, state.TokenID.ValueString(), bearer)
+	switch {
+	case err == nil:
+		tflog.Info(ctx, "revoked long-term token", map[string]any{"token_id": state.TokenID.ValueString()})
+	case errors.Is(err, authclient.ErrNotFound):
+		tflog.Warn(ctx, "long-term token already unknown to the Auth API", map[string]any{"token_id": state.TokenID.ValueString()})
+	default:
+		addAPIError(&resp.Diagnostics, "Cannot revoke auth_long_term_token "+state.TokenID.ValueString()+" with "+credential, "", err)
+	}
+}
+
+func (r *longTermTokenResource) ImportState(ctx context.Context, req resource.ImportStateRequest, resp *resource.ImportStateResponse) {
+	if !longTermTokenIDPattern.MatchString(req.ID) {
+		resp.Diagnostics.AddError("Invalid import id",
+			fmt.Sprintf("%q is not a long-term token id; use the id of the token, such as lt_0123456789abcdef.", req.ID))
+		return
+	}
+	resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root("id"), req.ID)...)
+	resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root("token_id"), req.ID)...)
+}

@@ -1,0 +1,381 @@
+package provider
+
+import (
+	"bytes"
+	"context"
+	"crypto"
+	"crypto/ecdsa"
+	"crypto/ed25519"
+	"crypto/elliptic"
+	"crypto/rand"
+	"crypto/rsa"
+	"crypto/x509"
+	"encoding/json"
+	"encoding/pem"
+	"fmt"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/hashicorp/go-version"
+	tfjson "github.com/hashicorp/terraform-json"
+	"github.com/hashicorp/terraform-plugin-framework/providerserver"
+	"github.com/hashicorp/terraform-plugin-go/tfprotov6"
+	"github.com/hashicorp/terraform-plugin-testing/echoprovider"
+	"github.com/hashicorp/terraform-plugin-testing/statecheck"
+	"github.com/hashicorp/terraform-plugin-testing/terraform"
+
+	"github.com/example/terraform-provider-auth/internal/authclient"
+	"github.com/example/terraform-provider-auth/internal/authserver"
+	"github.com/example/terraform-provider-auth/internal/contracttest"
+)
+
+// minTerraform is the oldest CLI the suite accepts: ephemeral resources need 1.10.
+var minTerraform = version.Must(version.NewVersion("1.10.0"))
+
+// TestMain picks a Terraform CLI >= 1.10 on purpose and fails loudly without one, so that no
+// acceptance test is ever skipped for want of Terraform. It also isolates the suite from
+// the developer's AUTH_* variables and CLI configuration.
+func TestMain(m *testing.M) {
+	tf, err := findTerraform()
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "FATAL:", err)
+		os.Exit(1)
+	}
+	os.Setenv("TF_ACC_TERRAFORM_PATH", tf)
+	for _, kv := range os.Environ() {
+		if name, _, _ := strings.Cut(kv, "="); strings.HasPrefix(name, "AUTH_") {
+			os.Unsetenv(name)
+		}
+	}
+	if cfg := os.Getenv("TF_CLI_CONFIG_FILE"); cfg == "" || !fileExists(cfg) {
+		dir, err := os.MkdirTemp("", "auth-tfrc")
+		if err != nil {
+			fmt.Fprintln(os.Stderr, "FATAL:", err)
+			os.Exit(1)
+		}
+		empty := filepath.Join(dir, "terraformrc")
+		if err := os.WriteFile(empty, nil, 0o600); err != nil {
+			fmt.Fprintln(os.Stderr, "FATAL:", err)
+			os.Exit(1)
+		}
+		os.Setenv("TF_CLI_CONFIG_FILE", empty)
+	}
+	os.Exit(m.Run())
+}
+
+func fileExists(p string) bool {
+	_, err := os.Stat(p)
+	return err == nil
+}
+
+// findTerraform returns $TF_ACC_TERRAFORM_PATH, a terraform on PATH or /usr/local/bin/terraform,
+// the first whose version is at least minTerraform.
+func findTerraform() (string, error) {
+	var candidates []string
+	if p := os.Getenv("TF_ACC_TERRAFORM_PATH"); p != "" {
+		candidates = append(candidates, p)
+	}
+	if p, err := exec.LookPath("terraform"); err == nil {
+		candidates = append(candidates, p)
+	}
+	candidates = append(candidates, "/usr/local/bin/terraform")
+	var seen []string
+	for _, c := range candidates {
+		out, err := exec.Command(c, "version", "-json").Output()
+		if err != nil {
+			seen = append(seen, c+": "+err.Error())
+			continue
+		}
+		var v struct {
+			Version string `json:"terraform_version"`
+		}
+		if err := json.Unmarshal(out, &v); err != nil {
+			seen = append(seen, c+": unreadable version")
+			continue
+		}
+		parsed, err := version.NewVersion(v.Version)
+		if err == nil && parsed.GreaterThanOrEqual(minTerraform) {
+			return c, nil
+		}
+		seen = append(seen, c+": version "+v.Version)
+	}
+	return "", fmt.Errorf("no Terraform CLI >= %s found (set TF_ACC_TERRAFORM_PATH); tried: %s", minTerraform, strings.Join(seen, "; "))
+}
+
+const (
+	testClientID     = "ci-pipeline"
+	testClientSecret = "s3cr3t-client-secret-value-0123456789"
+	otherClientID    = "other-team"
+)
+
+// testT0 is where every test's clock starts.
+var testT0 = time.Date(2026, 1, 1, 12, 0, 0, 0, time.UTC)
+
+// testEnv is one in-process Auth API server with a manual clock, and providers wired to it.
+type testEnv struct {
+	t      *testing.T
+	server *authserver.Server
+	clock  *authserver.ManualClock
+	url    string // the endpoint, ending in /v1
+	keys   map[string]crypto.Signer
+	keyPEM map[string]string
+	// validator checks every request and answer against api/openapi.yaml.
+	validator *contracttest.Validator
+}
+
+// testKeys are the assertion keys registered for testClientID, generated once per process
+// because RSA generation is slow.
+var testKeys = sync.OnceValues(func() (map[string]crypto.Signer, error) {
+	rsaKey, err := rsa.GenerateKey(rand.Reader, 2048)
+	if err != nil {
+		return nil, err
+	}
+	ecKey, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	if err != nil {
+		return nil, err
+	}
+	_, edKey, err := ed25519.GenerateKey(rand.Reader)
+	if err != nil {
+		return nil, err
+	}
+	return map[string]crypto.Signer{"rsa": rsaKey, "ec": ecKey, "ed25519": edKey}, nil
+})
+
+// loadTestKeys returns the signers, their private keys in PEM and their public keys in PEM.
+func loadTestKeys(t *testing.T) (map[string]crypto.Signer, map[string]string, []string) {
+	t.Helper()
+	signers, err := testKeys()
+	if err != nil {
+		t.Fatal(err)
+	}
+	pems := map[string]string{}
+	var pubs []string
+	for name, k := range signers {
+		der, err := x509.MarshalPKCS8PrivateKey(k)
+		if err != nil {
+			t.Fatal(err)
+		}
+		pems[name] = string(pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: der}))
+		pubDER, err := x509.MarshalPKIXPublicKey(k.Public())
+		if err != nil {
+			t.Fatal(err)
+		}
+		pubs = append(pubs, string(pem.EncodeToMemory(&pem.Block{Type: "PUBLIC KEY", Bytes: pubDER})))
+	}
+	return signers, pems, pubs
+}
+
+func newTestEnv(t *testing.T) *testEnv {
+	t.Helper()
+	signers, pems, pubs := loadTestKeys(t)
+	clock := authserver.NewManualClock(testT0)
+	server, err := authserver.New(authserver.Options{
+		Clock: clock,
+		Clients: []authserver.ClientConfig{
+			{
+				ID:            testClientID,
+				Secret:        testClientSecret,
+				AllowedScopes: []string{"tokens:write", "tokens:revoke", "deploy:read", "deploy:write", "metrics:read"},
+				DefaultScopes: []string{"deploy:read"},
+				OTPCodes:      []string{"123456", "234567", "345678"},
+				PublicKeysPEM: pubs,
+			},
+			{
+				ID:            otherClientID,
+				Secret:        "other-team-secret-value",
+				AllowedScopes: []string{"deploy:read"},
+				DefaultScopes: []string{"deploy:read"},
+			},
+		},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	validator := contracttest.New(t)
+	httpServer := httptest.NewServer(validator.Handler(server))
+	t.Cleanup(httpServer.Close)
+	return &testEnv{
+		t: t, server: server, clock: clock, url: httpServer.URL + "/v1",
+		keys: signers, keyPEM: pems, validator: validator,
+	}
+}
+
+// factories serves this provider in-process (no registry, no plugin download), with the
+// test's clock and a transport that validates the client's traffic against the contract.
+func (e *testEnv) factories() map[string]func() (tfprotov6.ProviderServer, error) {
+	return map[string]func() (tfprotov6.ProviderServer, error){
+		"auth": providerserver.NewProtocol6WithError(&authProvider{
+			version:   "test",
+			now:       e.clock.Now,
+			transport: e.validator.Transport(http.DefaultTransport),
+		}),
+		"echo": echoprovider.NewProviderServer(),
+	}
+}
+
+// providerBlock is a provider "auth" block for this server, with extra lines inside it.
+func (e *testEnv) providerBlock(lines ...string) string {
+	return fmt.Sprintf("provider \"auth\" {\n  endpoint  = %q\n  client_id = %q\n  %s\n}\n", e.url, testClientID, strings.Join(lines, "\n  "))
+}
+
+// secretProvider is the usual provider block: client secret step-up.
+func (e *testEnv) secretProvider() string {
+	return e.providerBlock(fmt.Sprintf("client_secret = %q", testClientSecret))
+}
+
+// apiClient talks to the test server directly, for setting up and checking tokens.
+func (e *testEnv) apiClient() *authclient.Client {
+	c, err := authclient.New(authclient.Config{Endpoint: e.url, Clock: e.clock.Now, MaxRetries: 1, MinRetryWait: time.Millisecond})
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	return c
+}
+
+// issueDirect issues a long-term token of 30 days outside Terraform.
+func (e *testEnv) issueDirect(scopes ...string) *authclient.LongTermToken {
+	e.t.Helper()
+	return e.issueDirectTTL(30, scopes...)
+}
+
+// issueDirectTTL issues a long-term token of ttlDays outside Terraform.
+func (e *testEnv) issueDirectTTL(ttlDays int, scopes ...string) *authclient.LongTermToken {
+	e.t.Helper()
+	tok, err := e.apiClient().IssueLongTermToken(context.Background(), authclient.IssueLongTermTokenInput{
+		ClientID: testClientID, StepUp: authclient.StepUp{ClientSecret: testClientSecret}, Scopes: scopes, TTLDays: ttlDays,
+	})
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	return tok
+}
+
+// exchangeDirect exchanges a long-term token for a short-term one outside Terraform.
+func (e *testEnv) exchangeDirect(longTerm string, scopes ...string) (*authclient.ShortTermToken, error) {
+	return e.apiClient().IssueShortTermToken(context.Background(), authclient.IssueShortTermTokenInput{LongTermToken: longTerm, Scopes: scopes})
+}
+
+// activeTokens lists the server's active tokens of a kind.
+func (e *testEnv) activeTokens(kind authserver.TokenKind) []authserver.TokenRecord {
+	return e.server.ActiveTokens(kind)
+}
+
+// checkNoActiveTokens is a CheckDestroy: nothing the provider issued survives destroy.
+func (e *testEnv) checkNoActiveTokens(*terraform.State) error {
+	if active := e.server.ActiveTokens(""); len(active) > 0 {
+		ids := make([]string, 0, len(active))
+		for _, r := range active {
+			ids = append(ids, r.ID)
+		}
+		return fmt.Errorf("%d tokens still active after destroy: %s", len(active), strings.Join(ids, ", "))
+	}
+	return nil
+}
+
+// serverLog renders the server's listing for failure messages.
+func (e *testEnv) serverLog() string {
+	var b bytes.Buffer
+	for _, r := range e.server.Tokens() {
+		fmt.Fprintf(&b, "%s %s %s parent=%s rotated_from=%s\n", r.ID, r.Kind, r.State, r.ParentTokenID, r.RotatedFrom)
+	}
+	return b.String()
+}
+
+// serverCheck is a state check that compares Terraform's state with the server's record.
+type serverCheck func(state *tfjson.State) error
+
+func (c serverCheck) CheckState(_ context.Context, req statecheck.CheckStateRequest, resp *statecheck.CheckStateResponse) {
+	resp.Error = c(req.State)
+}
+
+// stateAttr returns a string attribute of a resource (address such as auth_long_term_token.x
+// or auth_long_term_token.x[3]) in Terraform's state.
+func stateAttr(state *tfjson.State, address, attr string) (string, error) {
+	if state == nil || state.Values == nil || state.Values.RootModule == nil {
+		return "", fmt.Errorf("no state")
+	}
+	for _, r := range state.Values.RootModule.Resources {
+		if r.Address == address {
+			v, _ := r.AttributeValues[attr].(string)
+			return v, nil
+		}
+	}
+	return "", fmt.Errorf("%s not in state", address)
+}
+
+// stateTokenIDs returns the token_id of every auth_long_term_token in state.
+func stateTokenIDs(state *tfjson.State) map[string]bool {
+	ids := map[string]bool{}
+	if state == nil || state.Values == nil || state.Values.RootModule == nil {
+		return ids
+	}
+	for _, r := range state.Values.RootModule.Resources {
+		if r.Type == "auth_long_term_token" {
+			if id, ok := r.AttributeValues["token_id"].(string); ok {
+				ids[id] = true
+			}
+		}
+	}
+	return ids
+}
+
+// expectServerToken checks that the server holds the state's token of address in the given state.
+func (e *testEnv) expectServerToken(address string, want authserver.TokenState) serverCheck {
+	return func(state *tfjson.State) error {
+		id, err := stateAttr(state, address, "token_id")
+		if err != nil {
+			return err
+		}
+		rec, ok := e.server.Token(id)
+		if !ok {
+			return fmt.Errorf("server has no token %s (%s)", id, address)
+		}
+		if rec.State != want {
+			return fmt.Errorf("server token %s is %s, want %s", id, rec.State, want)
+		}
+		return nil
+	}
+}
+
+// expectActiveLongTermTokensMatchState checks that the server's active long-term tokens are
+// exactly those in state: nothing orphaned, nothing missing.
+func (e *testEnv) expectActiveLongTermTokensMatchState() serverCheck {
+	return func(state *tfjson.State) error {
+		inState := stateTokenIDs(state)
+		active := map[string]bool{}
+		for _, r := range e.server.ActiveTokens(authserver.KindLong) {
+			active[r.ID] = true
+		}
+		for id := range active {
+			if !inState[id] {
+				return fmt.Errorf("server token %s is active but not in state (orphaned)\n%s", id, e.serverLog())
+			}
+		}
+		for id := range inState {
+			if !active[id] {
+				return fmt.Errorf("state token %s is not active on the server\n%s", id, e.serverLog())
+			}
+		}
+		return nil
+	}
+}
+
+// expectRequests checks the server's request counts per operation since the server started.
+func (e *testEnv) expectRequests(want map[authserver.Operation]int) serverCheck {
+	return func(*tfjson.State) error {
+		got := e.server.RequestCounts()
+		for op, n := range want {
+			if got[op] != n {
+				return fmt.Errorf("server received %d %s requests, want %d (all counts: %v)", got[op], op, n, got)
+			}
+		}
+		return nil
+	}
+}

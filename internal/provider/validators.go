@@ -1,0 +1,149 @@
+package provider
+
+import (
+	"context"
+	"crypto/x509"
+	"errors"
+	"fmt"
+	"net"
+	"net/url"
+	"regexp"
+	"strings"
+	"time"
+
+	"github.com/hashicorp/terraform-plugin-framework-validators/stringvalidator"
+	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
+
+	"github.com/example/terraform-provider-auth/internal/authclient"
+)
+
+// The checks below are plain functions so that Configure applies them to environment
+// variables too; the validator types apply them to configuration at plan time.
+
+// checkEndpoint accepts an absolute https URL, or http for loopback hosts only: a token
+// must never cross a network in clear text.
+func checkEndpoint(raw string) error {
+	u, err := url.Parse(raw)
+	if err != nil || u.Host == "" || (u.Scheme != "https" && u.Scheme != "http") {
+		return fmt.Errorf("%q is not an absolute http(s) URL such as %s", raw, defaultEndpoint)
+	}
+	if u.User != nil || u.RawQuery != "" || u.Fragment != "" {
+		return fmt.Errorf("%q must not carry user info, a query or a fragment", raw)
+	}
+	if u.Scheme == "http" && !isLoopbackHost(u.Hostname()) {
+		return fmt.Errorf("%q uses http:// to a host that is not loopback; use https:// (http is allowed only for localhost, 127.0.0.0/8 and ::1)", raw)
+	}
+	return nil
+}
+
+func isLoopbackHost(host string) bool {
+	if strings.EqualFold(host, "localhost") {
+		return true
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
+}
+
+// checkRequestTimeout accepts a positive Go duration of at most ten minutes.
+func checkRequestTimeout(raw string) (time.Duration, error) {
+	d, err := time.ParseDuration(raw)
+	if err != nil {
+		return 0, fmt.Errorf("%q is not a duration; use a value such as \"30s\" or \"2m\"", raw)
+	}
+	if d <= 0 || d > 10*time.Minute {
+		return 0, fmt.Errorf("%q must be greater than 0 and at most 10m", raw)
+	}
+	return d, nil
+}
+
+// checkCACertPEM accepts one or more PEM certificates and nothing else.
+func checkCACertPEM(raw string) error {
+	if !x509.NewCertPool().AppendCertsFromPEM([]byte(raw)) {
+		return errors.New("no PEM certificate found; paste one or more -----BEGIN CERTIFICATE----- blocks")
+	}
+	return nil
+}
+
+type endpointValidator struct{}
+
+func (endpointValidator) Description(context.Context) string {
+	return "an absolute https URL (http only for loopback hosts)"
+}
+
+func (v endpointValidator) MarkdownDescription(ctx context.Context) string { return v.Description(ctx) }
+
+func (endpointValidator) ValidateString(_ context.Context, req validator.StringRequest, resp *validator.StringResponse) {
+	if req.ConfigValue.IsNull() || req.ConfigValue.IsUnknown() {
+		return
+	}
+	if err := checkEndpoint(req.ConfigValue.ValueString()); err != nil {
+		resp.Diagnostics.AddAttributeError(req.Path, "Invalid endpoint", err.Error())
+	}
+}
+
+type durationValidator struct{}
+
+func (durationValidator) Description(context.Context) string {
+	return "a positive Go duration such as \"30s\", at most 10m"
+}
+
+func (v durationValidator) MarkdownDescription(ctx context.Context) string { return v.Description(ctx) }
+
+func (durationValidator) ValidateString(_ context.Context, req validator.StringRequest, resp *validator.StringResponse) {
+	if req.ConfigValue.IsNull() || req.ConfigValue.IsUnknown() {
+		return
+	}
+	if _, err := checkRequestTimeout(req.ConfigValue.ValueString()); err != nil {
+		resp.Diagnostics.AddAttributeError(req.Path, "Invalid request_timeout", err.Error())
+	}
+}
+
+type caCertValidator struct{}
+
+func (caCertValidator) Description(context.Context) string { return "one or more PEM certificates" }
+
+func (v caCertValidator) MarkdownDescription(ctx context.Context) string { return v.Description(ctx) }
+
+func (caCertValidator) ValidateString(_ context.Context, req validator.StringRequest, resp *validator.StringResponse) {
+	if req.ConfigValue.IsNull() || req.ConfigValue.IsUnknown() {
+		return
+	}
+	if err := checkCACertPEM(req.ConfigValue.ValueString()); err != nil {
+		resp.Diagnostics.AddAttributeError(req.Path, "Invalid ca_cert_pem", err.Error())
+	}
+}
+
+type privateKeyValidator struct{}
+
+func (privateKeyValidator) Description(context.Context) string {
+	return "a PEM private key: RSA (2048 bits or more), EC P-256 or Ed25519"
+}
+
+func (v privateKeyValidator) MarkdownDescription(ctx context.Context) string {
+	return v.Description(ctx)
+}
+
+func (privateKeyValidator) ValidateString(_ context.Context, req validator.StringRequest, resp *validator.StringResponse) {
+	if req.ConfigValue.IsNull() || req.ConfigValue.IsUnknown() {
+		return
+	}
+	if _, err := authclient.ParsePrivateKeyPEM(req.ConfigValue.ValueString()); err != nil {
+		resp.Diagnostics.AddAttributeError(req.Path, "Invalid private_key_pem", err.Error())
+	}
+}
+
+var otpCodePattern = regexp.MustCompile(`^[0-9]{6,8}$`)
+
+func otpCodeValidator() validator.String {
+	return stringvalidator.RegexMatches(otpCodePattern, "must be a one-time code of 6 to 8 digits")
+}
+
+// scopePattern is the contract's Scope schema.
+var scopePattern = regexp.MustCompile(`^[a-z][a-z0-9_]*(:[a-z][a-z0-9_]*)*$`)
+
+func scopeValidators() []validator.String {
+	return []validator.String{
+		stringvalidator.LengthBetween(1, 64),
+		stringvalidator.RegexMatches(scopePattern, "must be a scope such as \"tokens:write\": lower-case words of letters, digits and _ joined by ':'"),
+	}
+}
