@@ -1,0 +1,169 @@
+package authserver
+
+import (
+	"encoding/json"
+	"errors"
+	"io"
+	"net/http"
+	"slices"
+	"strings"
+	"time"
+)
+
+// controlsPrefix is where the test controls live (not part of the contract).
+const controlsPrefix = "/_test/"
+
+// faultRequest is the JSON form of a Fault for POST /_test/faults.
+type faultRequest struct {
+	Operation       Operation `json:"operation"`
+	Status          int       `json:"status"`
+	RetryAfter      int       `json:"retry_after"`
+	Delay           string    `json:"delay"`
+	DropConnection  bool      `json:"drop_connection"`
+	AfterProcessing bool      `json:"after_processing"`
+	Times           int       `json:"times"`
+}
+
+// clockRequest is the body of POST /_test/clock: exactly one of the fields.
+type clockRequest struct {
+	Now     *time.Time `json:"now"`
+	Advance string     `json:"advance"`
+}
+
+// serveControls serves the test controls:
+//
+//	GET    /_test/health        200 {"status":"ok"}
+//	GET    /_test/tokens        200 {"tokens":[TokenRecord...]}
+//	GET    /_test/counts        200 {"issueLongTermToken":n,...}
+//	POST   /_test/counts/reset  204
+//	POST   /_test/clock         200 {"now":...}; {"now":"RFC3339"} or {"advance":"1h"}; 409 unless a ManualClock
+//	POST   /_test/faults        204; a faultRequest
+//	DELETE /_test/faults        204
+//	POST   /_test/clients       201; a ClientConfig (409 if the id exists)
+func (s *Server) serveControls(w http.ResponseWriter, r *http.Request, rid string) {
+	fail := func(status int, code, format string, args ...any) {
+		errorResponse(newError(status, code, format, args...), rid).write(w)
+	}
+	route := strings.TrimPrefix(r.URL.Path, controlsPrefix)
+	switch r.Method + " " + route {
+	case "GET health":
+		jsonResponse(http.StatusOK, map[string]string{"status": "ok"}).write(w)
+	case "GET tokens":
+		jsonResponse(http.StatusOK, map[string][]TokenRecord{"tokens": s.Tokens()}).write(w)
+	case "GET counts":
+		jsonResponse(http.StatusOK, s.RequestCounts()).write(w)
+	case "POST counts/reset":
+		s.ResetCounts()
+		w.WriteHeader(http.StatusNoContent)
+	case "POST clock":
+		var req clockRequest
+		if err := decodeControl(r, &req); err != nil {
+			fail(http.StatusBadRequest, codeInvalidRequest, "%v", err)
+			return
+		}
+		mc, ok := s.clock.(*ManualClock)
+		if !ok {
+			fail(http.StatusConflict, codeInvalidRequest, "the server runs on real time, not a manual clock")
+			return
+		}
+		switch {
+		case req.Now != nil && req.Advance == "":
+			mc.Set(*req.Now)
+		case req.Now == nil && req.Advance != "":
+			d, err := time.ParseDuration(req.Advance)
+			if err != nil {
+				fail(http.StatusBadRequest, codeInvalidRequest, "advance: %v", err)
+				return
+			}
+			mc.Advance(d)
+		default:
+			fail(http.StatusBadRequest, codeInvalidRequest, `send exactly one of "now" and "advance"`)
+			return
+		}
+		jsonResponse(http.StatusOK, map[string]time.Time{"now": s.now()}).write(w)
+	case "POST faults":
+		var req faultRequest
+		if err := decodeControl(r, &req); err != nil {
+			fail(http.StatusBadRequest, codeInvalidRequest, "%v", err)
+			return
+		}
+		f, err := req.fault()
+		if err != nil {
+			fail(http.StatusBadRequest, codeInvalidRequest, "%v", err)
+			return
+		}
+		s.InjectFault(req.Operation, f)
+		w.WriteHeader(http.StatusNoContent)
+	case "DELETE faults":
+		s.ClearFaults()
+		w.WriteHeader(http.StatusNoContent)
+	case "POST clients":
+		var cfg ClientConfig
+		if err := decodeControl(r, &cfg); err != nil {
+			fail(http.StatusBadRequest, codeInvalidRequest, "%v", err)
+			return
+		}
+		if err := s.AddClient(cfg); errors.Is(err, ErrClientExists) {
+			fail(http.StatusConflict, codeInvalidRequest, "%v", err)
+			return
+		} else if err != nil {
+			fail(http.StatusBadRequest, codeInvalidRequest, "%v", err)
+			return
+		}
+		w.WriteHeader(http.StatusCreated)
+	default:
+		fail(http.StatusNotFound, codeNotFound, "no such test control")
+	}
+}
+
+// fault validates a faultRequest.
+func (req faultRequest) fault() (Fault, error) {
+	if !slices.Contains(operations, req.Operation) {
+		return Fault{}, errors.New(`operation must be issueLongTermToken, issueShortTermToken or revokeToken`)
+	}
+	if !validFaultStatus(req.Status) {
+		return Fault{}, errors.New("status must be 0, 429, 500 or 503")
+	}
+	if req.AfterProcessing && req.Status == 0 {
+		return Fault{}, errors.New("after_processing needs a status")
+	}
+	if req.RetryAfter < 0 || req.Times < 0 {
+		return Fault{}, errors.New("retry_after and times must not be negative")
+	}
+	f := Fault{
+		Status:          req.Status,
+		RetryAfter:      req.RetryAfter,
+		DropConnection:  req.DropConnection,
+		AfterProcessing: req.AfterProcessing,
+		Times:           req.Times,
+	}
+	if req.Delay != "" {
+		d, err := time.ParseDuration(req.Delay)
+		if err != nil || d < 0 {
+			return Fault{}, errors.New(`delay must be a non-negative duration such as "2s"`)
+		}
+		f.Delay = d
+	}
+	return f, nil
+}
+
+// decodeControl decodes a control's JSON body strictly. Error messages never quote the
+// body: a client config holds a secret.
+func decodeControl(r *http.Request, v any) error {
+	dec := json.NewDecoder(http.MaxBytesReader(nil, r.Body, maxBodyBytes))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(v); err != nil {
+		var typeErr *json.UnmarshalTypeError
+		switch {
+		case errors.As(err, &typeErr):
+			return errors.New("field " + typeErr.Field + " has the wrong type")
+		case strings.HasPrefix(err.Error(), "json: unknown field"):
+			return errors.New(strings.TrimPrefix(err.Error(), "json: "))
+		}
+		return errors.New("body must be one JSON object")
+	}
+	if _, err := dec.Token(); err != io.EOF {
+		return errors.New("body must be one JSON object")
+	}
+	return nil
+}
