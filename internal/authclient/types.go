@@ -14,8 +14,9 @@ type StepUp struct {
 	OTPCode string
 	// Assertion: grant assertion with a pre-signed JWT.
 	Assertion string
-	// PrivateKey: grant assertion with a JWT the client signs afresh for every request
-	// (RSA → RS256, ECDSA P-256 → ES256, Ed25519 → EdDSA).
+	// PrivateKey: grant assertion with a JWT the client signs afresh for every call
+	// (RSA → RS256, ECDSA P-256 → ES256, Ed25519 → EdDSA); the retries of a call resend
+	// the same JWT, since the server only replays a byte-identical body.
 	PrivateKey crypto.Signer
 	// AccessToken: grant token_exchange with a short-term token holding tokens:write.
 	AccessToken string

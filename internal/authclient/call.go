@@ -1,0 +1,117 @@
+package authclient
+
+import (
+	"context"
+	"crypto/rand"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/hashicorp/terraform-plugin-log/tflog"
+)
+
+// logSubsystem is the tflog subsystem of this package; its level can be set apart with
+// TF_LOG_PROVIDER_AUTH_API.
+const logSubsystem = "auth_api"
+
+// call is one API operation with all its attempts. It is created per call and travels in
+// the request context, so the shared http.Client holds no per-call state.
+type call struct {
+	op             string // contract operationId
+	method         string
+	url            string
+	header         http.Header
+	body           []byte // nil: no body; the same bytes are sent by every attempt
+	wantStatus     int
+	requestID      string // suffixed with the attempt number on the wire
+	idempotencyKey string
+	secrets        []string // masked in logs and redacted from server messages
+
+	// Written by attemptTransport. Attempts of a call run one after another on the
+	// goroutine that called Do, so no locking is needed.
+	attempts int
+	last     string // outcome of the latest attempt the caller's context did not cut short
+	ctxErr   func() error
+}
+
+type callKey struct{}
+
+func callFrom(ctx context.Context) *call {
+	c, _ := ctx.Value(callKey{}).(*call)
+	return c
+}
+
+// retrySafe reports whether a 5xx or a lost connection may be retried: the server may have
+// acted already, which is harmless only for revoke (idempotent by contract) and for
+// requests that carry an Idempotency-Key.
+func (c *call) retrySafe() bool {
+	return c != nil && (c.op == opRevoke || c.idempotencyKey != "")
+}
+
+// newID returns a random identifier for request ids, idempotency keys and assertion jti.
+func newID() string { return rand.Text() }
+
+// logContext sets up the call's tflog subsystem with its secrets masked.
+func logContext(ctx context.Context, secrets ...string) context.Context {
+	ctx = tflog.NewSubsystem(ctx, logSubsystem,
+		tflog.WithRootFields(), tflog.WithLevelFromEnv("TF_LOG_PROVIDER_AUTH_API"))
+	return maskSecrets(ctx, secrets...)
+}
+
+// maskSecrets masks secrets in the subsystem's messages and field values.
+func maskSecrets(ctx context.Context, secrets ...string) context.Context {
+	var nonEmpty []string
+	for _, s := range secrets {
+		if s != "" { // masking "" would mangle every log line
+			nonEmpty = append(nonEmpty, s)
+		}
+	}
+	if len(nonEmpty) == 0 {
+		return ctx
+	}
+	ctx = tflog.SubsystemMaskAllFieldValuesStrings(ctx, logSubsystem, nonEmpty...)
+	return tflog.SubsystemMaskMessageStrings(ctx, logSubsystem, nonEmpty...)
+}
+
+// attemptTransport numbers, tags and logs each attempt. It sits under http.Client, so it
+// sees every attempt retryablehttp makes.
+type attemptTransport struct{ base http.RoundTripper }
+
+func (t attemptTransport) RoundTrip(req *http.Request) (*http.Response, error) {
+	c := callFrom(req.Context())
+	if c == nil {
+		return t.base.RoundTrip(req)
+	}
+	c.attempts++
+	requestID := c.requestID + "-" + strconv.Itoa(c.attempts)
+	req = req.Clone(req.Context()) // a RoundTripper must not modify the caller's request
+	req.Header.Set("X-Request-Id", requestID)
+
+	start := time.Now()
+	resp, err := t.base.RoundTrip(req)
+	fields := map[string]any{
+		"operation":       c.op,
+		"method":          req.Method,
+		"path":            req.URL.Path,
+		"attempt":         c.attempts,
+		"request_id":      requestID,
+		"idempotency_key": c.idempotencyKey != "",
+		"duration_ms":     time.Since(start).Milliseconds(),
+	}
+	if err != nil {
+		if c.ctxErr() == nil {
+			c.last = err.Error()
+		}
+		fields["error"] = err.Error()
+		tflog.SubsystemWarn(req.Context(), logSubsystem, "Auth API request failed", fields)
+		return nil, err
+	}
+	c.last = "HTTP " + strconv.Itoa(resp.StatusCode)
+	fields["status"] = resp.StatusCode
+	if replayed := resp.Header.Get("Idempotent-Replayed"); replayed != "" {
+		fields["idempotent_replayed"] = strings.EqualFold(replayed, "true")
+	}
+	tflog.SubsystemDebug(req.Context(), logSubsystem, "Auth API request", fields)
+	return resp, nil
+}

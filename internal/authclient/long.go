@@ -1,0 +1,128 @@
+package authclient
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/http"
+	"time"
+
+	"github.com/hashicorp/terraform-plugin-log/tflog"
+)
+
+const (
+	opIssueLong = "issueLongTermToken"
+	pathLong    = "/auth/tokens/long"
+)
+
+// longTokenRequest is the LongTokenRequest schema. Optional fields are omitted when unset so
+// that the server applies its defaults; scopes are never sent as [] (nil means default).
+type longTokenRequest struct {
+	GrantType          string   `json:"grant_type"`
+	ClientID           string   `json:"client_id"`
+	ClientSecret       string   `json:"client_secret,omitempty"`
+	OTPCode            string   `json:"otp_code,omitempty"`
+	Assertion          string   `json:"assertion,omitempty"`
+	Name               string   `json:"name,omitempty"`
+	Scopes             []string `json:"scopes,omitempty"`
+	TTLDays            int      `json:"ttl_days,omitempty"`
+	RotateTokenID      string   `json:"rotate_token_id,omitempty"`
+	GracePeriodSeconds *int     `json:"grace_period_seconds,omitempty"`
+}
+
+// IssueLongTermToken issues a long-term token, or rotates in.RotateTokenID, with exactly one
+// step-up mechanism. A PrivateKey assertion is signed once per call, so every retry sends
+// the same body under the same Idempotency-Key and the server replays instead of minting twice.
+func (c *Client) IssueLongTermToken(ctx context.Context, in IssueLongTermTokenInput) (*LongTermToken, error) {
+	cl, err := c.longCall(in)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", opIssueLong, err)
+	}
+	ctx = logContext(ctx, cl.secrets...)
+	ans, err := c.send(ctx, cl)
+	if err != nil {
+		return nil, err
+	}
+	tok, err := decodeLongTermToken(ans.body)
+	if err != nil {
+		return nil, ans.invalid(opIssueLong, err)
+	}
+	ctx = maskSecrets(ctx, tok.Token)
+	tflog.SubsystemDebug(ctx, logSubsystem, "Issued long-term token", map[string]any{
+		"token_id": tok.TokenID, "rotated_from": tok.RotatedFrom, "expires_at": tok.ExpiresAt.Format(time.RFC3339),
+	})
+	return tok, nil
+}
+
+func (c *Client) longCall(in IssueLongTermTokenInput) (*call, error) {
+	if in.ClientID == "" || !validHeaderValue(in.ClientID) {
+		return nil, errors.New("ClientID is required and must not contain control characters")
+	}
+	if n := in.StepUp.count(); n != 1 {
+		return nil, fmt.Errorf("exactly one step-up mechanism must be set, got %d", n)
+	}
+	cl := c.newCall(opIssueLong, pathLong, http.StatusCreated)
+	key, err := idempotencyKey(in.IdempotencyKey)
+	if err != nil {
+		return nil, err
+	}
+	cl.idempotencyKey = key
+
+	req := longTokenRequest{ClientID: in.ClientID, Name: in.Name, Scopes: in.Scopes, TTLDays: in.TTLDays}
+	if in.RotateTokenID != "" {
+		req.RotateTokenID = in.RotateTokenID
+		req.GracePeriodSeconds = &in.GracePeriodSeconds
+	}
+	s := in.StepUp
+	switch {
+	case s.ClientSecret != "":
+		req.GrantType, req.ClientSecret = "client_credentials", s.ClientSecret
+	case s.OTPCode != "":
+		req.GrantType, req.OTPCode = "client_credentials", s.OTPCode
+	case s.Assertion != "":
+		req.GrantType, req.Assertion = "assertion", s.Assertion
+	case s.PrivateKey != nil:
+		assertion, err := signAssertion(s.PrivateKey, in.ClientID, cl.url, c.clock())
+		if err != nil {
+			return nil, err
+		}
+		req.GrantType, req.Assertion = "assertion", assertion
+	case s.AccessToken != "":
+		if !validHeaderValue(s.AccessToken) {
+			return nil, errors.New("StepUp.AccessToken must not contain control characters")
+		}
+		req.GrantType = "token_exchange"
+		cl.header.Set("Authorization", "Bearer "+s.AccessToken)
+	}
+	if req.GrantType != "token_exchange" {
+		cl.header.Set("X-Client-Id", in.ClientID)
+	}
+	cl.secrets = []string{s.ClientSecret, s.OTPCode, req.Assertion, s.AccessToken}
+	if cl.body, err = json.Marshal(req); err != nil {
+		return nil, err
+	}
+	return cl, nil
+}
+
+// count is the number of mechanisms set; exactly one is valid.
+func (s StepUp) count() int {
+	n := 0
+	for _, set := range []bool{s.ClientSecret != "", s.OTPCode != "", s.Assertion != "", s.PrivateKey != nil, s.AccessToken != ""} {
+		if set {
+			n++
+		}
+	}
+	return n
+}
+
+// idempotencyKey returns key, or a fresh random one when key is "".
+func idempotencyKey(key string) (string, error) {
+	switch {
+	case key == "":
+		return newID(), nil
+	case len(key) > 255 || !validHeaderValue(key):
+		return "", errors.New("IdempotencyKey must be at most 255 characters without control characters")
+	}
+	return key, nil
+}

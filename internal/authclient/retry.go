@@ -1,0 +1,85 @@
+package authclient
+
+import (
+	"context"
+	"crypto/tls"
+	"crypto/x509"
+	"errors"
+	"math/rand/v2"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// checkRetry is the retryablehttp.CheckRetry of every call. The contract allows retrying
+// 429 and 503 always; a 5xx or a lost connection may have taken effect, so those are retried
+// only when the call is safe to repeat; no other 4xx is ever retried.
+func checkRetry(ctx context.Context, resp *http.Response, err error) (bool, error) {
+	if ctxErr := ctx.Err(); ctxErr != nil {
+		return false, ctxErr
+	}
+	safe := callFrom(ctx).retrySafe()
+	if err != nil {
+		// With a response, err comes from reading its body (see bufferBody), and the status
+		// was already judged not retryable. A success cut short is retried like a lost
+		// connection: the replay under the same Idempotency-Key returns the same token.
+		if resp != nil && (resp.StatusCode >= 400 || errors.Is(err, errBodyTooLarge)) {
+			return false, nil
+		}
+		return safe && !permanent(err), nil
+	}
+	switch resp.StatusCode {
+	case http.StatusTooManyRequests, http.StatusServiceUnavailable:
+		return true, nil
+	case http.StatusInternalServerError, http.StatusBadGateway, http.StatusGatewayTimeout:
+		return safe, nil
+	}
+	return false, nil
+}
+
+// permanent reports transport errors that a retry cannot fix.
+func permanent(err error) bool {
+	var (
+		verifyErr    *tls.CertificateVerificationError
+		recordErr    tls.RecordHeaderError
+		authorityErr x509.UnknownAuthorityError
+		hostnameErr  x509.HostnameError
+		invalidErr   x509.CertificateInvalidError
+	)
+	return errors.As(err, &verifyErr) || errors.As(err, &recordErr) || errors.As(err, &authorityErr) ||
+		errors.As(err, &hostnameErr) || errors.As(err, &invalidErr)
+}
+
+// backoff is the retryablehttp.Backoff of every call: Retry-After for 429 and 503 when the
+// server sent one, otherwise exponential from lo with jitter; never more than hi.
+func backoff(lo, hi time.Duration, attempt int, resp *http.Response) time.Duration {
+	if resp != nil && (resp.StatusCode == http.StatusTooManyRequests || resp.StatusCode == http.StatusServiceUnavailable) {
+		if wait, ok := retryAfter(resp.Header.Get("Retry-After"), hi); ok {
+			return wait
+		}
+	}
+	wait := lo
+	for i := 0; i < attempt && wait < hi; i++ {
+		if wait > hi/2 {
+			wait = hi // doubling would pass the cap (or overflow)
+		} else {
+			wait *= 2
+		}
+	}
+	wait = min(wait, hi)
+	// Jitter in [wait/2, wait] spreads the retries of concurrent operations.
+	return wait/2 + rand.N(wait/2+1)
+}
+
+// retryAfter parses the contract's Retry-After (integer seconds), capped at hi.
+func retryAfter(header string, hi time.Duration) (time.Duration, bool) {
+	secs, err := strconv.ParseInt(strings.TrimSpace(header), 10, 64)
+	if err != nil || secs < 0 {
+		return 0, false
+	}
+	if secs > int64(hi/time.Second) {
+		return hi, true
+	}
+	return time.Duration(secs) * time.Second, true
+}

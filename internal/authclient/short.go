@@ -1,0 +1,66 @@
+package authclient
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/http"
+	"time"
+
+	"github.com/hashicorp/terraform-plugin-log/tflog"
+)
+
+const (
+	opIssueShort = "issueShortTermToken"
+	pathShort    = "/auth/tokens/short"
+)
+
+// shortTokenRequest is the ShortTokenRequest schema; with nothing set it marshals to {}.
+type shortTokenRequest struct {
+	Scopes     []string `json:"scopes,omitempty"`
+	TTLSeconds int      `json:"ttl_seconds,omitempty"`
+	Audience   string   `json:"audience,omitempty"`
+}
+
+// IssueShortTermToken exchanges a long-term token for a short-term JWT. Retries reuse the
+// call's Idempotency-Key, so a retried exchange never mints a second token.
+func (c *Client) IssueShortTermToken(ctx context.Context, in IssueShortTermTokenInput) (*ShortTermToken, error) {
+	cl, err := c.shortCall(in)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", opIssueShort, err)
+	}
+	ctx = logContext(ctx, cl.secrets...)
+	ans, err := c.send(ctx, cl)
+	if err != nil {
+		return nil, err
+	}
+	tok, err := decodeShortTermToken(ans.body)
+	if err != nil {
+		return nil, ans.invalid(opIssueShort, err)
+	}
+	ctx = maskSecrets(ctx, tok.Token)
+	tflog.SubsystemDebug(ctx, logSubsystem, "Issued short-term token", map[string]any{
+		"token_id": tok.TokenID, "parent_token_id": tok.ParentTokenID, "expires_at": tok.ExpiresAt.Format(time.RFC3339),
+	})
+	return tok, nil
+}
+
+func (c *Client) shortCall(in IssueShortTermTokenInput) (*call, error) {
+	if in.LongTermToken == "" || !validHeaderValue(in.LongTermToken) {
+		return nil, errors.New("LongTermToken is required and must not contain control characters")
+	}
+	cl := c.newCall(opIssueShort, pathShort, http.StatusCreated)
+	key, err := idempotencyKey(in.IdempotencyKey)
+	if err != nil {
+		return nil, err
+	}
+	cl.idempotencyKey = key
+	cl.header.Set("Authorization", "Bearer "+in.LongTermToken)
+	cl.secrets = []string{in.LongTermToken}
+	cl.body, err = json.Marshal(shortTokenRequest{Scopes: in.Scopes, TTLSeconds: in.TTLSeconds, Audience: in.Audience})
+	if err != nil {
+		return nil, err
+	}
+	return cl, nil
+}
