@@ -10,7 +10,7 @@ min_minor=10
 qualifies() {
   local bin=$1 version major minor
   [ -x "$bin" ] || return 1
-  version=$("$bin" version -json 2>/dev/null | sed -n 's/.*"terraform_version": *"\([0-9][0-9.]*\)".*/\1/p' | head -n1)
+  version=$(TF_CLI_CONFIG_FILE=/dev/null "$bin" version -json 2>/dev/null | sed -n 's/.*"terraform_version": *"\([0-9][0-9.]*\)".*/\1/p' | head -n1)
   [ -n "$version" ] || return 1
   major=${version%%.*}
   minor=${version#*.}; minor=${minor%%.*}

@@ -441,7 +441,8 @@ func (r *longTermTokenResource) rotate(ctx context.Context, client *authclient.C
 }
 
 // selfRotationAccess exchanges the token being rotated for a short-term token that may
-// issue its successor: the token must hold tokens:write.
+// issue its successor: the token must hold tokens:write. The exchange asks for all of the
+// token's scopes, because the successor's scopes may not exceed the short-term token's.
 func (r *longTermTokenResource) selfRotationAccess(ctx context.Context, client *authclient.Client, state longTermTokenModel) (*authclient.ShortTermToken, diag.Diagnostics) {
 	var diags diag.Diagnostics
 	var scopes []string
@@ -459,7 +460,6 @@ func (r *longTermTokenResource) selfRotationAccess(ctx context.Context, client *
 	}
 	exchange, err := client.IssueShortTermToken(ctx, authclient.IssueShortTermTokenInput{
 		LongTermToken: state.Token.ValueString(),
-		Scopes:        []string{scopeTokensWrite},
 		TTLSeconds:    selfRotationTTLSeconds,
 	})
 	if err != nil {

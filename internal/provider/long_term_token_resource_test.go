@@ -1,6 +1,7 @@
 package provider
 
 import (
+	"context"
 	"fmt"
 	"regexp"
 	"strings"
@@ -39,17 +40,19 @@ func expectRotation(addr string) []plancheck.PlanCheck {
 	return append(checks, plancheck.ExpectSensitiveValue(addr, tfjsonpath.New("token")))
 }
 
-// tokenWorks checks that the server accepts the state's token of addr as a credential.
+// tokenWorks checks that the server accepts the state's token of addr as a credential, by
+// exchanging it for a short-term token that it then revokes.
 func (e *testEnv) tokenWorks(addr string) serverCheck {
 	return func(state *tfjson.State) error {
 		secret, err := stateAttr(state, addr, "token")
 		if err != nil {
 			return err
 		}
-		if _, err := e.exchangeDirect(secret); err != nil {
+		short, err := e.exchangeDirect(secret)
+		if err != nil {
 			return fmt.Errorf("the token of %s does not work: %v", addr, err)
 		}
-		return nil
+		return e.apiClient().RevokeToken(context.Background(), short.TokenID, short.Token)
 	}
 }
 
@@ -210,6 +213,8 @@ func TestAccLongTermToken_rotationTriggers(t *testing.T) {
 						Config:           config(changed[attr]),
 						ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: expectRotation(tokenAddr)},
 						ConfigStateChecks: []statecheck.StateCheck{
+							// Before tokenWorks, which sends requests of its own.
+							e.expectRequests(map[authserver.Operation]int{authserver.OpIssueLong: 2, authserver.OpRevoke: 0}),
 							e.expectServerToken(tokenAddr, authserver.StateActive),
 							e.tokenWorks(tokenAddr),
 							serverCheck(func(s *tfjson.State) error {
@@ -223,7 +228,6 @@ func TestAccLongTermToken_rotationTriggers(t *testing.T) {
 								return nil
 							}),
 							e.expectActiveLongTermTokensMatchState(),
-							e.expectRequests(map[authserver.Operation]int{authserver.OpIssueLong: 2, authserver.OpRevoke: 0}),
 						},
 					},
 				},
@@ -346,7 +350,7 @@ resource "auth_long_term_token" "test" {
 				ConfigPlanChecks:  resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{plancheck.ExpectEmptyPlan()}},
 				ConfigStateChecks: []statecheck.StateCheck{onlyOneIssue},
 			},
-			{Config: config(600, 5), RefreshState: true},
+			{RefreshState: true},
 			{Config: config(600, 5), PlanOnly: true},
 			{
 				// After an explicit refresh and a plan-only run, still the one request.

@@ -88,7 +88,7 @@ func TestAccProvider_invalidConfiguration(t *testing.T) {
 		},
 		"scope syntax": {
 			config: e.secretProvider() + `resource "auth_long_term_token" "test" { scopes = ["Deploy Read"] }`,
-			want:   `(?s)scopes.*must be a scope such as "tokens:write"`,
+			want:   `(?s)scopes.*must be a scope such as\s+"tokens:write"`,
 		},
 		"name empty": {
 			config: e.secretProvider() + `resource "auth_long_term_token" "test" { name = "" }`,

@@ -90,6 +90,7 @@ func (r *shortTermTokenEphemeralResource) Schema(_ context.Context, _ ephemeral.
 			"ttl_seconds": schema.Int64Attribute{
 				MarkdownDescription: "Lifetime in seconds, 60 to 3600 (default 900). It may not outlive the long-term token.",
 				Optional:            true,
+				Computed:            true,
 				Validators:          []validator.Int64{int64validator.Between(60, 3600)},
 			},
 			"audience": schema.StringAttribute{
@@ -101,6 +102,7 @@ func (r *shortTermTokenEphemeralResource) Schema(_ context.Context, _ ephemeral.
 				MarkdownDescription: "Revoke the token when Terraform closes the ephemeral resource (default `true`); " +
 					"`false` leaves it to expire, for tokens a provider keeps using after the run.",
 				Optional: true,
+				Computed: true,
 			},
 			"token": schema.StringAttribute{
 				MarkdownDescription: "The short-term token, a JWT.",
