@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net/http"
 	"regexp"
 	"time"
 
@@ -423,7 +424,7 @@ func (r *longTermTokenResource) rotate(ctx context.Context, client *authclient.C
 	}
 
 	tok, err := client.IssueLongTermToken(ctx, in)
-	if errors.Is(err, authclient.ErrNotFound) || errors.Is(err, authclient.ErrConflict) {
+	if replacedTokenGone(err) {
 		// The token was revoked or is unknown to the server: nothing to replace, issue anew.
 		diags.AddWarning("Replaced token was already gone",
 			fmt.Sprintf("The Auth API no longer accepts token %s for rotation (%v); a new token was issued without rotation.", in.RotateTokenID, err))
@@ -438,6 +439,18 @@ func (r *longTermTokenResource) rotate(ctx context.Context, client *authclient.C
 		"token_id": tok.TokenID, "rotated_from": tok.RotatedFrom, "mechanism": in.StepUp.Mechanism(),
 	})
 	return tok, diags
+}
+
+// replacedTokenGone reports the answers to a rotation whose rotate_token_id the server no
+// longer accepts: unknown (404) or revoked (409 invalid_request). A 409 request_in_progress
+// is not one of them: its original may still mint, so issuing anew could orphan a token.
+func replacedTokenGone(err error) bool {
+	var apiErr *authclient.APIError
+	if !errors.As(err, &apiErr) {
+		return false
+	}
+	return apiErr.StatusCode == http.StatusNotFound ||
+		(apiErr.StatusCode == http.StatusConflict && apiErr.Code == "invalid_request")
 }
 
 // selfRotationAccess exchanges the token being rotated for a short-term token that may

@@ -2,6 +2,7 @@ package provider
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"regexp"
 	"strings"
@@ -19,6 +20,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-testing/terraform"
 	"github.com/hashicorp/terraform-plugin-testing/tfjsonpath"
 
+	"github.com/example/terraform-provider-auth/internal/authclient"
 	"github.com/example/terraform-provider-auth/internal/authserver"
 )
 
@@ -700,5 +702,67 @@ func TestRotationReasons(t *testing.T) {
 				t.Fatalf("reasons %q, want one containing %q", reasons, tc.want)
 			}
 		})
+	}
+}
+
+// TestAccLongTermToken_rotationAfterOutOfBandRevocation: a token revoked outside Terraform
+// cannot be rotated; the next rotation issues a fresh token instead of failing.
+func TestAccLongTermToken_rotationAfterOutOfBandRevocation(t *testing.T) {
+	t.Parallel()
+	e := newTestEnv(t)
+	config := func(version string) string {
+		return e.secretProvider() + fmt.Sprintf(`
+resource "auth_long_term_token" "test" {
+  rotation_triggers = { version = %q }
+}`, version)
+	}
+	var first struct{ id, secret string }
+	resource.UnitTest(t, resource.TestCase{
+		ProtoV6ProviderFactories: e.factories(),
+		CheckDestroy:             e.checkNoActiveTokens,
+		Steps: []resource.TestStep{
+			{
+				Config: config("1"),
+				ConfigStateChecks: []statecheck.StateCheck{serverCheck(func(s *tfjson.State) (err error) {
+					first.id, _ = stateAttr(s, tokenAddr, "token_id")
+					first.secret, err = stateAttr(s, tokenAddr, "token")
+					return err
+				})},
+			},
+			{
+				PreConfig: func() {
+					if err := e.apiClient().RevokeToken(context.Background(), first.id, first.secret); err != nil {
+						t.Fatal(err)
+					}
+				},
+				Config:           config("2"),
+				ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: expectRotation(tokenAddr)},
+				ConfigStateChecks: []statecheck.StateCheck{
+					statecheck.ExpectKnownValue(tokenAddr, tfjsonpath.New("rotated_from"), knownvalue.Null()),
+					e.tokenWorks(tokenAddr),
+					e.expectActiveLongTermTokensMatchState(),
+				},
+			},
+		},
+	})
+}
+
+func TestReplacedTokenGone(t *testing.T) {
+	t.Parallel()
+	tests := map[string]struct {
+		err  error
+		want bool
+	}{
+		"unknown token":       {err: &authclient.APIError{StatusCode: 404, Code: "not_found"}, want: true},
+		"revoked token":       {err: &authclient.APIError{StatusCode: 409, Code: "invalid_request"}, want: true},
+		"request in progress": {err: &authclient.APIError{StatusCode: 409, Code: "request_in_progress"}},
+		"unauthorized":        {err: &authclient.APIError{StatusCode: 401, Code: "invalid_client"}},
+		"transport":           {err: errors.New("connection reset")},
+		"success":             {},
+	}
+	for name, tc := range tests {
+		if got := replacedTokenGone(tc.err); got != tc.want {
+			t.Errorf("%s: replacedTokenGone = %v, want %v", name, got, tc.want)
+		}
 	}
 }
