@@ -168,16 +168,9 @@ func (r *longTermTokenResource) Schema(ctx context.Context, _ resource.SchemaReq
 }
 
 func (r *longTermTokenResource) Configure(_ context.Context, req resource.ConfigureRequest, resp *resource.ConfigureResponse) {
-	if req.ProviderData == nil {
-		return
+	if data := providerDataFrom(req.ProviderData, &resp.Diagnostics); data != nil {
+		r.data = data
 	}
-	data, ok := req.ProviderData.(*providerData)
-	if !ok {
-		resp.Diagnostics.AddError("Unexpected provider data",
-			fmt.Sprintf("Expected *providerData, got %T. Please report this issue to the provider developers.", req.ProviderData))
-		return
-	}
-	r.data = data
 }
 
 func (r *longTermTokenResource) ValidateConfig(ctx context.Context, req resource.ValidateConfigRequest, resp *resource.ValidateConfigResponse) {
@@ -330,16 +323,12 @@ func (r *longTermTokenResource) Create(ctx context.Context, req resource.CreateR
 	if resp.Diagnostics.HasError() {
 		return
 	}
-	client, diags := r.data.requireClient()
+	ctx, cancel, client, diags := r.apiContext(ctx, plan.Timeouts.Create)
+	defer cancel()
 	resp.Diagnostics.Append(diags...)
 	if resp.Diagnostics.HasError() {
 		return
 	}
-	ctx = r.data.mask(ctx)
-	timeout, diags := plan.Timeouts.Create(ctx, defaultOpTimeout)
-	resp.Diagnostics.Append(diags...)
-	ctx, cancel := context.WithTimeout(ctx, timeout)
-	defer cancel()
 
 	in, diags := plan.issueInput(ctx)
 	resp.Diagnostics.Append(diags...)
@@ -360,6 +349,20 @@ func (r *longTermTokenResource) Create(ctx context.Context, req resource.CreateR
 	resp.Diagnostics.Append(resp.State.Set(ctx, &plan)...)
 }
 
+// apiContext prepares one operation that calls the API: its client, a context that masks
+// the provider's secrets and the given ones in logs, and the operation's timeout.
+func (r *longTermTokenResource) apiContext(ctx context.Context, timeout func(context.Context, time.Duration) (time.Duration, diag.Diagnostics), secrets ...string) (context.Context, context.CancelFunc, *authclient.Client, diag.Diagnostics) {
+	client, diags := r.data.requireClient()
+	if diags.HasError() {
+		return ctx, func() {}, nil, diags
+	}
+	ctx = r.data.mask(ctx, secrets...)
+	d, timeoutDiags := timeout(ctx, defaultOpTimeout)
+	diags.Append(timeoutDiags...)
+	ctx, cancel := context.WithTimeout(ctx, d)
+	return ctx, cancel, client, diags
+}
+
 // Read calls no API: there is no read endpoint, and the state is the record.
 func (r *longTermTokenResource) Read(context.Context, resource.ReadRequest, *resource.ReadResponse) {}
 
@@ -375,16 +378,12 @@ func (r *longTermTokenResource) Update(ctx context.Context, req resource.UpdateR
 		resp.Diagnostics.Append(resp.State.Set(ctx, &plan)...)
 		return
 	}
-	client, diags := r.data.requireClient()
+	ctx, cancel, client, diags := r.apiContext(ctx, plan.Timeouts.Update, state.Token.ValueString())
+	defer cancel()
 	resp.Diagnostics.Append(diags...)
 	if resp.Diagnostics.HasError() {
 		return
 	}
-	ctx = r.data.mask(ctx, state.Token.ValueString())
-	timeout, diags := plan.Timeouts.Update(ctx, defaultOpTimeout)
-	resp.Diagnostics.Append(diags...)
-	ctx, cancel := context.WithTimeout(ctx, timeout)
-	defer cancel()
 
 	tok, diags := r.rotate(ctx, client, state, plan)
 	resp.Diagnostics.Append(diags...)
@@ -495,16 +494,12 @@ func (r *longTermTokenResource) Delete(ctx context.Context, req resource.DeleteR
 	if resp.Diagnostics.HasError() {
 		return
 	}
-	client, diags := r.data.requireClient()
+	ctx, cancel, client, diags := r.apiContext(ctx, state.Timeouts.Delete, state.Token.ValueString())
+	defer cancel()
 	resp.Diagnostics.Append(diags...)
 	if resp.Diagnostics.HasError() {
 		return
 	}
-	ctx = r.data.mask(ctx, state.Token.ValueString())
-	timeout, diags := state.Timeouts.Delete(ctx, defaultOpTimeout)
-	resp.Diagnostics.Append(diags...)
-	ctx, cancel := context.WithTimeout(ctx, timeout)
-	defer cancel()
 
 	// A token revokes itself; one whose secret is unknown (imported) needs the provider's.
 	bearer, credential := state.Token.ValueString(), "the token itself"

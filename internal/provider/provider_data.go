@@ -47,6 +47,20 @@ func (d *providerData) mask(ctx context.Context, extra ...string) context.Contex
 	return maskSecrets(ctx, append(extra, d.secrets...)...)
 }
 
+// providerDataFrom is the Configure guard of every resource and ephemeral resource: nil
+// before the provider is configured, an error for data of another type.
+func providerDataFrom(raw any, diags *diag.Diagnostics) *providerData {
+	if raw == nil {
+		return nil
+	}
+	data, ok := raw.(*providerData)
+	if !ok {
+		diags.AddError("Unexpected provider data",
+			fmt.Sprintf("Expected *providerData, got %T. Please report this issue to the provider developers.", raw))
+	}
+	return data
+}
+
 // setting resolves one argument: configuration beats the environment variable.
 type setting struct {
 	value   string
