@@ -14,6 +14,8 @@ var (
 	ErrForbidden    = errors.New("forbidden")    // 403
 	ErrRateLimited  = errors.New("rate limited") // 429
 	ErrConflict     = errors.New("conflict")     // 409
+	// ErrUnprocessable is the answer to an Idempotency-Key reused with another body.
+	ErrUnprocessable = errors.New("unprocessable") // 422
 )
 
 // APIError is an error answer (4xx or 5xx) of the Auth API.
@@ -59,6 +61,8 @@ func (e *APIError) Is(target error) bool {
 		return target == ErrRateLimited
 	case http.StatusConflict:
 		return target == ErrConflict
+	case http.StatusUnprocessableEntity:
+		return target == ErrUnprocessable
 	}
 	return false
 }

@@ -11,7 +11,7 @@ import (
 )
 
 func TestAPIError_ErrorsIs(t *testing.T) {
-	sentinels := []error{authclient.ErrNotFound, authclient.ErrUnauthorized, authclient.ErrForbidden, authclient.ErrRateLimited, authclient.ErrConflict}
+	sentinels := []error{authclient.ErrNotFound, authclient.ErrUnauthorized, authclient.ErrForbidden, authclient.ErrRateLimited, authclient.ErrConflict, authclient.ErrUnprocessable}
 	for _, tt := range []struct {
 		status int
 		want   error
@@ -21,6 +21,7 @@ func TestAPIError_ErrorsIs(t *testing.T) {
 		{403, authclient.ErrForbidden},
 		{429, authclient.ErrRateLimited},
 		{409, authclient.ErrConflict},
+		{422, authclient.ErrUnprocessable},
 		{400, nil},
 		{500, nil},
 	} {

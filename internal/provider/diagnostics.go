@@ -55,6 +55,10 @@ func (d *providerData) requireStepUp(action string) diag.Diagnostics {
 // addAPIError turns a client error into a diagnostic that says what the server said, which
 // mechanism was used and what to check. Client errors never contain secrets.
 func addAPIError(diags *diag.Diagnostics, summary, mechanism string, err error) {
+	diags.AddError(summary, apiErrorDetail(mechanism, err))
+}
+
+func apiErrorDetail(mechanism string, err error) string {
 	var b strings.Builder
 	var apiErr *authclient.APIError
 	if errors.As(err, &apiErr) {
@@ -78,7 +82,7 @@ func addAPIError(diags *diag.Diagnostics, summary, mechanism string, err error) 
 	if hint := errorHint(apiErr, mechanism, err); hint != "" {
 		b.WriteString("\n" + hint)
 	}
-	diags.AddError(summary, b.String())
+	return b.String()
 }
 
 func errorHint(apiErr *authclient.APIError, mechanism string, err error) string {

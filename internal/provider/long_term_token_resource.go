@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"net/http"
 	"regexp"
 	"time"
 
@@ -221,50 +220,6 @@ func (r *longTermTokenResource) ModifyPlan(ctx context.Context, req resource.Mod
 	resp.Diagnostics.Append(resp.Plan.Set(ctx, &plan)...)
 }
 
-// rotationReasons lists why the planned update must rotate; none means it must not.
-func rotationReasons(state, plan, config longTermTokenModel, now time.Time) []string {
-	var reasons []string
-	if state.Token.IsNull() || state.Token.ValueString() == "" {
-		reasons = append(reasons, "the token's secret is unknown (imported)")
-	}
-	if !plan.Name.Equal(state.Name) {
-		reasons = append(reasons, "name changed")
-	}
-	if !config.Scopes.IsNull() && !plan.Scopes.Equal(state.Scopes) {
-		reasons = append(reasons, "scopes changed")
-	}
-	if !plan.TTLDays.Equal(state.TTLDays) {
-		reasons = append(reasons, "ttl_days changed")
-	}
-	if !sameTriggers(plan.RotationTriggers, state.RotationTriggers) {
-		reasons = append(reasons, "rotation_triggers changed")
-	}
-	expiresAt, err := time.Parse(time.RFC3339, state.ExpiresAt.ValueString())
-	switch {
-	case err != nil:
-		if len(reasons) == 0 {
-			reasons = append(reasons, "the token's expiry is unknown")
-		}
-	case !now.Before(expiresAt):
-		reasons = append(reasons, "the token expired at "+state.ExpiresAt.ValueString())
-	case plan.RotateBeforeDays.ValueInt64() > 0 &&
-		!now.Before(expiresAt.Add(-time.Duration(plan.RotateBeforeDays.ValueInt64())*24*time.Hour)):
-		reasons = append(reasons, fmt.Sprintf("within rotate_before_days (%d) of its expiry", plan.RotateBeforeDays.ValueInt64()))
-	}
-	return reasons
-}
-
-// sameTriggers treats an absent map and an empty one alike, and an unknown one as a change.
-func sameTriggers(a, b types.Map) bool {
-	if a.IsUnknown() || b.IsUnknown() {
-		return false
-	}
-	if len(a.Elements()) == 0 && len(b.Elements()) == 0 {
-		return true
-	}
-	return a.Equal(b)
-}
-
 func (m *longTermTokenModel) keepIssued(state longTermTokenModel) {
 	m.ID, m.TokenID, m.Token, m.TokenType, m.ClientID = state.ID, state.TokenID, state.Token, state.TokenType, state.ClientID
 	m.IssuedAt, m.ExpiresAt = state.IssuedAt, state.ExpiresAt
@@ -385,107 +340,19 @@ func (r *longTermTokenResource) Update(ctx context.Context, req resource.UpdateR
 		return
 	}
 
-	tok, diags := r.rotate(ctx, client, state, plan)
+	pending, diags := readPendingRotation(ctx, req.Private, state.TokenID.ValueString())
 	resp.Diagnostics.Append(diags...)
+	tok, inDoubt, diags := r.rotate(ctx, client, state, plan, pending)
+	resp.Diagnostics.Append(diags...)
+	// Remember a rotation whose outcome is unknown, so that the next one can replay it or
+	// refuse to guess; the state keeps the current token meanwhile.
+	resp.Diagnostics.Append(writePendingRotation(ctx, resp.Private, inDoubt)...)
 	if tok == nil {
 		return
 	}
 	ctx = maskSecrets(ctx, tok.Token)
 	resp.Diagnostics.Append(plan.setIssued(ctx, tok)...)
 	resp.Diagnostics.Append(resp.State.Set(ctx, &plan)...)
-}
-
-// rotate issues the replacement of state's token, with the provider's step-up mechanism
-// or, without one, by the token itself through token_exchange.
-func (r *longTermTokenResource) rotate(ctx context.Context, client *authclient.Client, state, plan longTermTokenModel) (*authclient.LongTermToken, diag.Diagnostics) {
-	var diags diag.Diagnostics
-	in, inDiags := plan.issueInput(ctx)
-	diags.Append(inDiags...)
-	if diags.HasError() {
-		return nil, diags
-	}
-	in.RotateTokenID = state.TokenID.ValueString()
-	in.GracePeriodSeconds = int(plan.GracePeriodSeconds.ValueInt64())
-	in.ClientID, in.StepUp = r.data.clientID, r.data.stepUp
-	if in.ClientID == "" {
-		in.ClientID = state.ClientID.ValueString()
-	}
-
-	if in.StepUp.Mechanism() == "" {
-		exchange, exDiags := r.selfRotationAccess(ctx, client, state)
-		diags.Append(exDiags...)
-		if exchange == nil {
-			return nil, diags
-		}
-		defer r.revokeQuietly(ctx, client, exchange)
-		in.ClientID = state.ClientID.ValueString()
-		in.StepUp = authclient.StepUp{AccessToken: exchange.Token}
-	}
-
-	tok, err := client.IssueLongTermToken(ctx, in)
-	if replacedTokenGone(err) {
-		// The token was revoked or is unknown to the server: nothing to replace, issue anew.
-		diags.AddWarning("Replaced token was already gone",
-			fmt.Sprintf("The Auth API no longer accepts token %s for rotation (%v); a new token was issued without rotation.", in.RotateTokenID, err))
-		in.RotateTokenID, in.GracePeriodSeconds = "", 0
-		tok, err = client.IssueLongTermToken(ctx, in)
-	}
-	if err != nil {
-		addAPIError(&diags, "Cannot rotate auth_long_term_token "+state.TokenID.ValueString(), in.StepUp.Mechanism(), err)
-		return nil, diags
-	}
-	tflog.Info(ctx, "rotated long-term token", map[string]any{
-		"token_id": tok.TokenID, "rotated_from": tok.RotatedFrom, "mechanism": in.StepUp.Mechanism(),
-	})
-	return tok, diags
-}
-
-// replacedTokenGone reports the answers to a rotation whose rotate_token_id the server no
-// longer accepts: unknown (404) or revoked (409 invalid_request). A 409 request_in_progress
-// is not one of them: its original may still mint, so issuing anew could orphan a token.
-func replacedTokenGone(err error) bool {
-	var apiErr *authclient.APIError
-	if !errors.As(err, &apiErr) {
-		return false
-	}
-	return apiErr.StatusCode == http.StatusNotFound ||
-		(apiErr.StatusCode == http.StatusConflict && apiErr.Code == "invalid_request")
-}
-
-// selfRotationAccess exchanges the token being rotated for a short-term token that may
-// issue its successor: the token must hold tokens:write. The exchange asks for all of the
-// token's scopes, because the successor's scopes may not exceed the short-term token's.
-func (r *longTermTokenResource) selfRotationAccess(ctx context.Context, client *authclient.Client, state longTermTokenModel) (*authclient.ShortTermToken, diag.Diagnostics) {
-	var diags diag.Diagnostics
-	var scopes []string
-	diags.Append(state.Scopes.ElementsAs(ctx, &scopes, false)...)
-	holdsWrite := false
-	for _, s := range scopes {
-		holdsWrite = holdsWrite || s == scopeTokensWrite
-	}
-	if state.Token.ValueString() == "" || !holdsWrite {
-		diags.AddError("No step-up mechanism to rotate auth_long_term_token "+state.TokenID.ValueString(),
-			"Rotation needs step-up authentication. Configure one of client_secret, otp_code, assertion, private_key_pem "+
-				"or access_token in the provider (or its AUTH_* environment variable), or give the token the scope "+
-				"\"tokens:write\" so that it can rotate itself.")
-		return nil, diags
-	}
-	exchange, err := client.IssueShortTermToken(ctx, authclient.IssueShortTermTokenInput{
-		LongTermToken: state.Token.ValueString(),
-		TTLSeconds:    selfRotationTTLSeconds,
-	})
-	if err != nil {
-		addAPIError(&diags, "Cannot rotate auth_long_term_token "+state.TokenID.ValueString()+" by itself", "token_exchange", err)
-		return nil, diags
-	}
-	return exchange, diags
-}
-
-// revokeQuietly ends a helper token early; it expires on its own, so a failure only warns.
-func (r *longTermTokenResource) revokeQuietly(ctx context.Context, client *authclient.Client, tok *authclient.ShortTermToken) {
-	if err := client.RevokeToken(ctx, tok.TokenID, tok.Token); err != nil {
-		tflog.Warn(ctx, "could not revoke the short-term token used for self-rotation", map[string]any{"token_id": tok.TokenID, "error": err.Error()})
-	}
 }
 
 func (r *longTermTokenResource) Delete(ctx context.Context, req resource.DeleteRequest, resp *resource.DeleteResponse) {

@@ -172,11 +172,12 @@ func loadTestKeys(t *testing.T) (map[string]crypto.Signer, map[string]string, []
 	return signers, pems, pubs
 }
 
-func newTestEnv(t *testing.T) *testEnv {
+// newTestEnv starts the server; options adjust its settings (rate limit, logger, state file).
+func newTestEnv(t *testing.T, options ...func(*authserver.Options)) *testEnv {
 	t.Helper()
 	signers, pems, pubs := loadTestKeys(t)
 	clock := authserver.NewManualClock(testT0)
-	server, err := authserver.New(authserver.Options{
+	opts := authserver.Options{
 		Clock: clock,
 		Clients: []authserver.ClientConfig{
 			{
@@ -194,7 +195,11 @@ func newTestEnv(t *testing.T) *testEnv {
 				DefaultScopes: []string{"deploy:read"},
 			},
 		},
-	})
+	}
+	for _, option := range options {
+		option(&opts)
+	}
+	server, err := authserver.New(opts)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -378,4 +383,14 @@ func (e *testEnv) expectRequests(want map[authserver.Operation]int) serverCheck 
 		}
 		return nil
 	}
+}
+
+// revokeAsAdmin revokes the client's token id as an administrator would, with a token of
+// scope tokens:revoke that then revokes itself.
+func (e *testEnv) revokeAsAdmin(id string) error {
+	admin := e.issueDirect("tokens:revoke")
+	if err := e.apiClient().RevokeToken(context.Background(), id, admin.Token); err != nil {
+		return err
+	}
+	return e.apiClient().RevokeToken(context.Background(), admin.TokenID, admin.Token)
 }

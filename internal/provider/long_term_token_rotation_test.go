@@ -1,0 +1,144 @@
+package provider
+
+import (
+	"fmt"
+	"regexp"
+	"testing"
+
+	tfjson "github.com/hashicorp/terraform-json"
+	"github.com/hashicorp/terraform-plugin-testing/helper/resource"
+	"github.com/hashicorp/terraform-plugin-testing/knownvalue"
+	"github.com/hashicorp/terraform-plugin-testing/statecheck"
+	"github.com/hashicorp/terraform-plugin-testing/terraform"
+	"github.com/hashicorp/terraform-plugin-testing/tfjsonpath"
+
+	"github.com/example/terraform-provider-auth/internal/authserver"
+)
+
+// lostRotationAnswers makes every answer to the next rotation attempts vanish after the
+// server processed them, more times than the client and net/http retry.
+func (e *testEnv) lostRotationAnswers() {
+	e.server.InjectFault(authserver.OpIssueLong, authserver.Fault{DropConnection: true, Times: 6})
+}
+
+// successorOf returns the server's token that replaced id, if any.
+func (e *testEnv) successorOf(id string) (authserver.TokenRecord, bool) {
+	for _, r := range e.server.Tokens() {
+		if r.RotatedFrom == id {
+			return r, true
+		}
+	}
+	return authserver.TokenRecord{}, false
+}
+
+// TestAccLongTermToken_lostRotationIsResumed: a rotation whose every answer was lost fails,
+// keeps the old token in state, and the next apply replays the successor the server minted
+// instead of minting another.
+func TestAccLongTermToken_lostRotationIsResumed(t *testing.T) {
+	t.Parallel()
+	e := newTestEnv(t)
+	config := func(version string) string {
+		return e.providerBlock(fmt.Sprintf("client_secret = %q\n  max_retries = 1", testClientSecret)) + fmt.Sprintf(`
+resource "auth_long_term_token" "test" {
+  rotation_triggers = { version = %q }
+}`, version)
+	}
+	var firstID string
+	resource.UnitTest(t, resource.TestCase{
+		ProtoV6ProviderFactories: e.factories(),
+		CheckDestroy:             e.checkNoActiveTokens,
+		Steps: []resource.TestStep{
+			{
+				Config: config("1"),
+				ConfigStateChecks: []statecheck.StateCheck{serverCheck(func(s *tfjson.State) (err error) {
+					firstID, err = stateAttr(s, tokenAddr, "token_id")
+					return err
+				})},
+			},
+			{
+				PreConfig:   e.lostRotationAnswers,
+				Config:      config("2"),
+				ExpectError: regexp.MustCompile(`(?s)Rotation outcome unknown.*resumes the rotation with the\s+same Idempotency-Key`),
+			},
+			{
+				PreConfig: func() {
+					e.server.ClearFaults()
+					if _, ok := e.successorOf(firstID); !ok {
+						t.Fatalf("the lost rotation did not reach the server; the test proves nothing\n%s", e.serverLog())
+					}
+				},
+				Config: config("2"),
+				ConfigStateChecks: []statecheck.StateCheck{
+					serverCheck(func(s *tfjson.State) error {
+						successor, _ := e.successorOf(firstID)
+						if id, _ := stateAttr(s, tokenAddr, "token_id"); id != successor.ID {
+							return fmt.Errorf("state holds %s, want the successor %s the lost rotation minted\n%s", id, successor.ID, e.serverLog())
+						}
+						return nil
+					}),
+					statecheck.ExpectKnownValue(tokenAddr, tfjsonpath.New("rotated_from"), knownvalue.NotNull()),
+					e.tokenWorks(tokenAddr),
+					e.expectActiveLongTermTokensMatchState(),
+					serverCheck(func(*tfjson.State) error {
+						if n := len(e.server.Tokens()); n != 2+1 { // two long-term tokens, and tokenWorks' short-term one
+							return fmt.Errorf("server minted %d tokens, want 3\n%s", n, e.serverLog())
+						}
+						return nil
+					}),
+				},
+			},
+		},
+	})
+}
+
+// TestAccLongTermToken_lostRotationNotReplayableIsRefused: when the lost rotation cannot be
+// replayed (the one-time code changed), the provider refuses to issue a second successor
+// and names the token to look for.
+func TestAccLongTermToken_lostRotationNotReplayableIsRefused(t *testing.T) {
+	t.Parallel()
+	e := newTestEnv(t)
+	config := func(otp, version string) string {
+		return e.providerBlock(fmt.Sprintf("otp_code = %q\n  max_retries = 1", otp)) + fmt.Sprintf(`
+resource "auth_long_term_token" "test" {
+  rotation_triggers = { version = %q }
+}`, version)
+	}
+	var firstID string
+	resource.UnitTest(t, resource.TestCase{
+		ProtoV6ProviderFactories: e.factories(),
+		CheckDestroy: func(*terraform.State) error {
+			// The successor of the lost rotation is the one token the message told the user
+			// to revoke; revoke it as they would, then nothing may stay active.
+			successor, ok := e.successorOf(firstID)
+			if !ok {
+				return fmt.Errorf("no successor of %s on the server", firstID)
+			}
+			if err := e.revokeAsAdmin(successor.ID); err != nil {
+				return err
+			}
+			return e.checkNoActiveTokens(nil)
+		},
+		Steps: []resource.TestStep{
+			{
+				Config: config("123456", "1"),
+				ConfigStateChecks: []statecheck.StateCheck{serverCheck(func(s *tfjson.State) (err error) {
+					firstID, err = stateAttr(s, tokenAddr, "token_id")
+					return err
+				})},
+			},
+			{
+				PreConfig:   e.lostRotationAnswers,
+				Config:      config("234567", "2"),
+				ExpectError: regexp.MustCompile(`Rotation outcome unknown`),
+			},
+			{
+				PreConfig:   e.server.ClearFaults,
+				Config:      config("345678", "2"),
+				ExpectError: regexp.MustCompile(`(?s)an earlier rotation may have replaced it.*Revoke the token that replaced`),
+			},
+		},
+	})
+	if n := len(e.activeTokens(authserver.KindLong)); n != 0 {
+		t.Fatalf("%d long-term tokens active at the end", n)
+	}
+}
