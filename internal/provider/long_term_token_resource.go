@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"regexp"
+	"strings"
 	"time"
 
 	"github.com/hashicorp/terraform-plugin-framework-timeouts/resource/timeouts"
@@ -38,6 +39,10 @@ const (
 	// selfRotationTTLSeconds bounds the short-term token a self-rotation exchanges for.
 	selfRotationTTLSeconds = 300
 )
+
+// pendingIssueIDPrefix marks the id of a placeholder left by an issuance in doubt; the
+// Idempotency-Key follows it.
+const pendingIssueIDPrefix = "pending-issue:"
 
 var longTermTokenIDPattern = regexp.MustCompile(`^lt_[A-Za-z0-9]{16,64}$`)
 
@@ -173,8 +178,11 @@ func (r *longTermTokenResource) Configure(_ context.Context, req resource.Config
 }
 
 func (r *longTermTokenResource) ValidateConfig(ctx context.Context, req resource.ValidateConfigRequest, resp *resource.ValidateConfigResponse) {
+	// Two attributes, not the whole model: Terraform validates every instance on every
+	// plan, and reflecting into the model costs far more than this check.
 	var config longTermTokenModel
-	resp.Diagnostics.Append(req.Config.Get(ctx, &config)...)
+	resp.Diagnostics.Append(req.Config.GetAttribute(ctx, path.Root("rotate_before_days"), &config.RotateBeforeDays)...)
+	resp.Diagnostics.Append(req.Config.GetAttribute(ctx, path.Root("ttl_days"), &config.TTLDays)...)
 	if resp.Diagnostics.HasError() || config.RotateBeforeDays.IsNull() || config.RotateBeforeDays.IsUnknown() || config.TTLDays.IsUnknown() {
 		return
 	}
@@ -194,13 +202,27 @@ func (r *longTermTokenResource) ModifyPlan(ctx context.Context, req resource.Mod
 	if req.State.Raw.IsNull() || req.Plan.Raw.IsNull() || r.data == nil {
 		return
 	}
-	var state, plan, config longTermTokenModel
+	if req.Plan.Raw.Equal(req.State.Raw) {
+		// No argument changed (the common plan): only the clock or an unknown secret can
+		// call for a rotation, and three attributes tell. Reflecting whole models into
+		// structs was most of this provider's own time in a no-change plan.
+		var current longTermTokenModel
+		resp.Diagnostics.Append(req.State.GetAttribute(ctx, path.Root("token"), &current.Token)...)
+		resp.Diagnostics.Append(req.State.GetAttribute(ctx, path.Root("expires_at"), &current.ExpiresAt)...)
+		resp.Diagnostics.Append(req.State.GetAttribute(ctx, path.Root("rotate_before_days"), &current.RotateBeforeDays)...)
+		if resp.Diagnostics.HasError() || len(rotationReasons(current, current, longTermTokenModel{}, r.data.now())) == 0 {
+			return
+		}
+	}
+	var state, plan longTermTokenModel
+	var configScopes types.Set
 	resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
 	resp.Diagnostics.Append(req.Plan.Get(ctx, &plan)...)
-	resp.Diagnostics.Append(req.Config.Get(ctx, &config)...)
+	resp.Diagnostics.Append(req.Config.GetAttribute(ctx, path.Root("scopes"), &configScopes)...)
 	if resp.Diagnostics.HasError() {
 		return
 	}
+	config := longTermTokenModel{Scopes: configScopes} // rotationReasons reads only the configured scopes
 	ctx = r.data.mask(ctx, state.Token.ValueString())
 
 	reasons := rotationReasons(state, plan, config, r.data.now())
@@ -224,6 +246,17 @@ func (m *longTermTokenModel) keepIssued(state longTermTokenModel) {
 	m.ID, m.TokenID, m.Token, m.TokenType, m.ClientID = state.ID, state.TokenID, state.Token, state.TokenType, state.ClientID
 	m.IssuedAt, m.ExpiresAt = state.IssuedAt, state.ExpiresAt
 	m.RotatedFrom, m.PreviousTokenExpiresAt = state.RotatedFrom, state.PreviousTokenExpiresAt
+}
+
+// markIssuedNull leaves a placeholder that holds no token: every computed value is null.
+func (m *longTermTokenModel) markIssuedNull() {
+	m.ID, m.TokenID, m.Token = types.StringNull(), types.StringNull(), types.StringNull()
+	m.TokenType, m.ClientID = types.StringNull(), types.StringNull()
+	m.IssuedAt, m.ExpiresAt = types.StringNull(), types.StringNull()
+	m.RotatedFrom, m.PreviousTokenExpiresAt = types.StringNull(), types.StringNull()
+	if m.Scopes.IsUnknown() {
+		m.Scopes = types.SetNull(types.StringType)
+	}
 }
 
 func (m *longTermTokenModel) markIssuedUnknown() {
@@ -292,8 +325,22 @@ func (r *longTermTokenResource) Create(ctx context.Context, req resource.CreateR
 		return
 	}
 	in.ClientID, in.StepUp = r.data.clientID, r.data.stepUp
+	in.IdempotencyKey = newIdempotencyKey()
 
 	tok, err := client.IssueLongTermToken(ctx, in)
+	if outcomeInDoubt(err) {
+		// The token may exist. A tainted placeholder remembers the Idempotency-Key, so that
+		// the next apply's delete replays the answer and revokes whatever was minted.
+		resp.Diagnostics.AddError("Issue outcome unknown: auth_long_term_token", apiErrorDetail(in.StepUp.Mechanism(), err)+
+			"\nThe token may have been issued. Terraform keeps a tainted placeholder; the next apply replaces it: the provider "+
+			"first replays this request with the same Idempotency-Key and revokes what it minted, then issues anew.")
+		plan.markIssuedNull()
+		// The placeholder's id carries the key: Terraform does not hand a tainted
+		// instance's private data to the delete that replaces it.
+		plan.ID = types.StringValue(pendingIssueIDPrefix + in.IdempotencyKey)
+		resp.Diagnostics.Append(resp.State.Set(ctx, &plan)...)
+		return
+	}
 	if err != nil {
 		addAPIError(&resp.Diagnostics, "Cannot issue auth_long_term_token", in.StepUp.Mechanism(), err)
 		return
@@ -368,6 +415,11 @@ func (r *longTermTokenResource) Delete(ctx context.Context, req resource.DeleteR
 		return
 	}
 
+	if state.TokenID.ValueString() == "" {
+		resp.Diagnostics.Append(r.revokeLostIssue(ctx, client, state)...)
+		return
+	}
+
 	// A token revokes itself; one whose secret is unknown (imported) needs the provider's.
 	bearer, credential := state.Token.ValueString(), "the token itself"
 	if bearer == "" {
@@ -391,6 +443,41 @@ func (r *longTermTokenResource) Delete(ctx context.Context, req resource.DeleteR
 	default:
 		addAPIError(&resp.Diagnostics, "Cannot revoke auth_long_term_token "+state.TokenID.ValueString()+" with "+credential, "", err)
 	}
+}
+
+// revokeLostIssue ends the token that an issuance in doubt may have minted: it replays the
+// request under its Idempotency-Key, kept in the placeholder's id (the server answers with
+// the token it minted, or mints one now), and revokes the token it gets.
+func (r *longTermTokenResource) revokeLostIssue(ctx context.Context, client *authclient.Client, state longTermTokenModel) diag.Diagnostics {
+	var diags diag.Diagnostics
+	key, ok := strings.CutPrefix(state.ID.ValueString(), pendingIssueIDPrefix)
+	if !ok {
+		return diags
+	}
+	in, inDiags := state.issueInput(ctx)
+	diags.Append(inDiags...)
+	diags.Append(r.data.requireStepUp("settle the issuance in doubt")...)
+	if diags.HasError() {
+		return diags
+	}
+	in.ClientID, in.StepUp, in.IdempotencyKey = r.data.clientID, r.data.stepUp, key
+	tok, err := client.IssueLongTermToken(ctx, in)
+	if err != nil {
+		advice := "\nRun the command again to settle it."
+		if errors.Is(err, authclient.ErrUnprocessable) {
+			advice = "\nThe earlier issuance lost its answer and cannot be replayed (the credential or the arguments changed). " +
+				"A token named after this resource may be active: revoke it on the Auth API side, then remove the placeholder with terraform state rm."
+		}
+		diags.AddError("Cannot settle the issuance in doubt of auth_long_term_token", apiErrorDetail(in.StepUp.Mechanism(), err)+advice)
+		return diags
+	}
+	ctx = maskSecrets(ctx, tok.Token)
+	if err := client.RevokeToken(ctx, tok.TokenID, tok.Token); err != nil {
+		addAPIError(&diags, "Cannot revoke "+tok.TokenID+", minted by an issuance in doubt", "", err)
+		return diags
+	}
+	tflog.Info(ctx, "revoked the token of an issuance in doubt", map[string]any{"token_id": tok.TokenID})
+	return diags
 }
 
 func (r *longTermTokenResource) ImportState(ctx context.Context, req resource.ImportStateRequest, resp *resource.ImportStateResponse) {

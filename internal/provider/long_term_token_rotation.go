@@ -21,27 +21,27 @@ import (
 const pendingRotationKey = "pending_rotation"
 
 // pendingRotation is a rotation that may or may not have minted a successor: its answer was
-// lost after every retry (a transport error, a 5xx or a timeout). Only ids and the
+// lost after every retry (a transport error, a 5xx or a timeout). Only an id and the
 // Idempotency-Key are kept, never a secret.
 type pendingRotation struct {
 	RotateTokenID  string `json:"rotate_token_id"`
 	IdempotencyKey string `json:"idempotency_key"`
 }
 
-// privateState is the part of the framework's private data that rotation uses.
+// privateState is the part of the framework's private data that these records use.
 type privateState interface {
 	GetKey(ctx context.Context, key string) ([]byte, diag.Diagnostics)
 	SetKey(ctx context.Context, key string, value []byte) diag.Diagnostics
 }
 
-// readPendingRotation returns the pending rotation of tokenID, or nil.
-func readPendingRotation(ctx context.Context, private privateState, tokenID string) (*pendingRotation, diag.Diagnostics) {
+// readPendingRotation returns the pending rotation of rotateTokenID, or nil.
+func readPendingRotation(ctx context.Context, private privateState, rotateTokenID string) (*pendingRotation, diag.Diagnostics) {
 	raw, diags := private.GetKey(ctx, pendingRotationKey)
 	if len(raw) == 0 || diags.HasError() {
 		return nil, diags
 	}
 	var p pendingRotation
-	if err := json.Unmarshal(raw, &p); err != nil || p.RotateTokenID != tokenID || p.IdempotencyKey == "" {
+	if err := json.Unmarshal(raw, &p); err != nil || p.RotateTokenID != rotateTokenID || p.IdempotencyKey == "" {
 		return nil, diags // unreadable or about another token: nothing to resume
 	}
 	return &p, diags
@@ -55,7 +55,7 @@ func writePendingRotation(ctx context.Context, private privateState, p *pendingR
 	raw, err := json.Marshal(p)
 	if err != nil {
 		var diags diag.Diagnostics
-		diags.AddError("Cannot record the pending rotation", err.Error())
+		diags.AddError("Cannot record the rotation in doubt", err.Error())
 		return diags
 	}
 	return private.SetKey(ctx, pendingRotationKey, raw)
@@ -69,14 +69,15 @@ func newIdempotencyKey() string {
 }
 
 // outcomeInDoubt reports errors after which the server may have processed the request:
-// the answer was lost, or the server failed while processing it.
+// the answer was lost, or the server failed while processing it. A 503, like a 429, is a
+// refusal to process (the client retries both even without an Idempotency-Key).
 func outcomeInDoubt(err error) bool {
 	if err == nil {
 		return false
 	}
 	var apiErr *authclient.APIError
 	if errors.As(err, &apiErr) {
-		return apiErr.StatusCode >= http.StatusInternalServerError
+		return apiErr.StatusCode >= http.StatusInternalServerError && apiErr.StatusCode != http.StatusServiceUnavailable
 	}
 	return true
 }

@@ -1,6 +1,8 @@
 package provider
 
 import (
+	"context"
+	"errors"
 	"fmt"
 	"regexp"
 	"testing"
@@ -12,6 +14,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-testing/terraform"
 	"github.com/hashicorp/terraform-plugin-testing/tfjsonpath"
 
+	"github.com/example/terraform-provider-auth/internal/authclient"
 	"github.com/example/terraform-provider-auth/internal/authserver"
 )
 
@@ -140,5 +143,80 @@ resource "auth_long_term_token" "test" {
 	})
 	if n := len(e.activeTokens(authserver.KindLong)); n != 0 {
 		t.Fatalf("%d long-term tokens active at the end", n)
+	}
+}
+
+// TestAccLongTermToken_lostIssueIsRevoked: a create whose every answer was lost leaves a
+// tainted placeholder; the next apply replays the lost answer, revokes the token it had
+// minted and issues a new one, so nothing is orphaned.
+func TestAccLongTermToken_lostIssueIsRevoked(t *testing.T) {
+	t.Parallel()
+	e := newTestEnv(t)
+	config := e.providerBlock(fmt.Sprintf("client_secret = %q\n  max_retries = 1", testClientSecret)) + `
+resource "auth_long_term_token" "test" {
+  name = "lost"
+}`
+	var lost authserver.TokenRecord
+	resource.UnitTest(t, resource.TestCase{
+		ProtoV6ProviderFactories: e.factories(),
+		CheckDestroy:             e.checkNoActiveTokens,
+		Steps: []resource.TestStep{
+			{
+				PreConfig:   func() { e.server.InjectFault(authserver.OpIssueLong, authserver.Fault{DropConnection: true, Times: 6}) },
+				Config:      config,
+				ExpectError: regexp.MustCompile(`(?s)Issue outcome unknown.*replays this request with the same\s+Idempotency-Key`),
+			},
+			{
+				PreConfig: func() {
+					e.server.ClearFaults()
+					active := e.activeTokens(authserver.KindLong)
+					if len(active) != 1 {
+						t.Fatalf("the lost issuance minted %d tokens, want 1; the test proves nothing\n%s", len(active), e.serverLog())
+					}
+					lost = active[0]
+				},
+				Config: config,
+				ConfigStateChecks: []statecheck.StateCheck{
+					serverCheck(func(s *tfjson.State) error {
+						if rec, _ := e.server.Token(lost.ID); rec.State != authserver.StateRevoked {
+							return fmt.Errorf("the token of the lost issuance %s is %s, want revoked", lost.ID, rec.State)
+						}
+						if id, _ := stateAttr(s, tokenAddr, "token_id"); id == lost.ID {
+							return fmt.Errorf("state adopted the lost token %s instead of a new one", id)
+						}
+						if n := len(e.server.Tokens()); n != 2 {
+							return fmt.Errorf("server minted %d tokens, want 2 (the lost one and its replacement)\n%s", n, e.serverLog())
+						}
+						return nil
+					}),
+					e.expectActiveLongTermTokensMatchState(),
+				},
+			},
+		},
+	})
+}
+
+func TestOutcomeInDoubt(t *testing.T) {
+	t.Parallel()
+	tests := map[string]struct {
+		err  error
+		want bool
+	}{
+		"success":          {},
+		"lost answer":      {err: errors.New("EOF"), want: true},
+		"timeout":          {err: context.DeadlineExceeded, want: true},
+		"server error":     {err: &authclient.APIError{StatusCode: 500}, want: true},
+		"bad gateway":      {err: &authclient.APIError{StatusCode: 502}, want: true},
+		"gateway timeout":  {err: &authclient.APIError{StatusCode: 504}, want: true},
+		"unavailable":      {err: &authclient.APIError{StatusCode: 503}},
+		"rate limited":     {err: &authclient.APIError{StatusCode: 429}},
+		"refused":          {err: &authclient.APIError{StatusCode: 401}},
+		"conflict (409)":   {err: &authclient.APIError{StatusCode: 409}},
+		"wrapped 500 call": {err: fmt.Errorf("rotate: %w", &authclient.APIError{StatusCode: 500}), want: true},
+	}
+	for name, tc := range tests {
+		if got := outcomeInDoubt(tc.err); got != tc.want {
+			t.Errorf("%s: outcomeInDoubt = %v, want %v", name, got, tc.want)
+		}
 	}
 }
