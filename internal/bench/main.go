@@ -1,0 +1,303 @@
+//go:build linux
+
+// Command bench measures the auth provider with the real Terraform CLI, side by side with
+// a peer plugin provider (hashicorp/time's time_static, the practical floor for a
+// plugin-framework provider) and Terraform's built-in terraform_data (Terraform's own
+// cost, no plugin at all), and writes the results to BENCHMARKS.md. It is a benchmark, not
+// a test: run it with `make bench` on a quiet machine.
+//
+// For each size N it runs, per repetition and alternating the three kinds step by step:
+// apply (create N), plan with no changes, apply rotating all N (one rotation_triggers
+// change), destroy. Provider processes run under a shim (internal/bench/shim) that
+// records their CPU time and peak RSS; the local Auth API server (cmd/auth-server) counts
+// the requests of every step, and the harness fails unless they are exactly N for
+// create, rotate and destroy, and 0 for the plan.
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"os"
+	"os/signal"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"syscall"
+	"time"
+)
+
+type options struct {
+	terraform   string
+	sizes       []int
+	reps        int
+	warmup      bool
+	startupReps int
+	out         string
+	maxLoad     float64
+	loadWait    time.Duration
+	goBench     bool
+	profileDir  string
+	keep        bool
+}
+
+func parseFlags() (options, error) {
+	var o options
+	var sizes string
+	flag.StringVar(&o.terraform, "terraform", "", "Terraform CLI to run (required; `make bench` passes scripts/find-terraform.sh's choice)")
+	flag.StringVar(&sizes, "n", "100,400", "comma-separated resource counts")
+	flag.IntVar(&o.reps, "reps", 5, "measured repetitions of every step (medians are reported)")
+	flag.BoolVar(&o.warmup, "warmup", true, "run every step once at the smallest size before measuring")
+	flag.IntVar(&o.startupReps, "startup-reps", 20, "provider start-ups to time, per provider")
+	flag.StringVar(&o.out, "out", "BENCHMARKS.md", "report file; the part between its bench markers is replaced, the rest kept (\"\": print only)")
+	flag.Float64Var(&o.maxLoad, "max-load", 1.5, "wait until the 1-minute load average is below this before measuring (0: do not wait)")
+	flag.DurationVar(&o.loadWait, "load-wait", 30*time.Minute, "give up waiting for -max-load after this long, and note the load")
+	flag.BoolVar(&o.goBench, "gobench", true, "also run the Go benchmarks of internal/authclient and internal/authserver")
+	flag.StringVar(&o.profileDir, "profile", "", "instead of measuring, CPU-profile the auth provider for every step at the largest size into this directory")
+	flag.BoolVar(&o.keep, "keep", false, "keep .build/bench/work (Terraform states hold token secrets)")
+	flag.Parse()
+	if o.terraform == "" {
+		return o, fmt.Errorf("-terraform is required")
+	}
+	for _, f := range strings.Split(sizes, ",") {
+		n, err := strconv.Atoi(strings.TrimSpace(f))
+		if err != nil || n < 1 {
+			return o, fmt.Errorf("-n: %q is not a positive count", f)
+		}
+		o.sizes = append(o.sizes, n)
+	}
+	if o.reps < 1 || o.startupReps < 1 {
+		return o, fmt.Errorf("-reps and -startup-reps must be at least 1")
+	}
+	return o, nil
+}
+
+func main() {
+	o, err := parseFlags()
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "bench:", err)
+		os.Exit(2)
+	}
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	if err := runBench(ctx, o); err != nil {
+		fmt.Fprintln(os.Stderr, "bench:", err)
+		os.Exit(1)
+	}
+}
+
+func progress(format string, args ...any) {
+	fmt.Fprintf(os.Stderr, "bench: "+format+"\n", args...)
+}
+
+func runBench(ctx context.Context, o options) error {
+	root, err := os.Getwd()
+	if err != nil {
+		return err
+	}
+	if mod, err := os.ReadFile(filepath.Join(root, "go.mod")); err != nil || !strings.Contains(string(mod), "module github.com/example/terraform-provider-auth\n") {
+		return fmt.Errorf("run from the repository root (make bench)")
+	}
+	dir := filepath.Join(root, ".build", "bench")
+	bins, err := build(ctx, root, dir, o.profileDir != "")
+	if err != nil {
+		return err
+	}
+	work := filepath.Join(dir, "work")
+	if err := os.RemoveAll(work); err != nil {
+		return err
+	}
+	if err := os.MkdirAll(work, 0o700); err != nil {
+		return err
+	}
+	if !o.keep {
+		defer os.RemoveAll(work)
+	}
+	srv, err := startServer(ctx, bins.server, work)
+	if err != nil {
+		return err
+	}
+	defer srv.stop()
+	cliConfig := filepath.Join(work, "terraform.rc")
+	if err := writeCLIConfig(cliConfig, bins.overrides, filepath.Join(work, "empty-mirror")); err != nil {
+		return err
+	}
+	env := terraformEnv(cliConfig, srv.env())
+
+	if o.profileDir != "" {
+		return profile(ctx, o, bins, work, env, srv)
+	}
+
+	spaces := map[resultKey]*workspace{}
+	for _, n := range o.sizes {
+		for _, k := range kinds {
+			ws, err := newWorkspace(work, k, n, env)
+			if err != nil {
+				return err
+			}
+			spaces[resultKey{kind: k.name, n: n}] = ws
+		}
+	}
+	serverFor := func(k kind) *authServer {
+		if k.name == "auth" {
+			return srv
+		}
+		return nil
+	}
+
+	m, err := describeMachine(ctx, o.terraform)
+	if err != nil {
+		return err
+	}
+	m.LoadBefore = waitForLoad(ctx, o.maxLoad, o.loadWait)
+	m.Started = time.Now().UTC()
+
+	if o.warmup {
+		n := o.sizes[0]
+		progress("warm-up at N=%d (not measured)", n)
+		for _, step := range steps {
+			for _, k := range kinds {
+				if _, err := spaces[resultKey{kind: k.name, n: n}].runStep(ctx, o.terraform, step, 0, serverFor(k)); err != nil {
+					return err
+				}
+			}
+		}
+	}
+
+	startups, err := measureStartups(ctx, o.startupReps, bins)
+	if err != nil {
+		return err
+	}
+
+	var samples []sample
+	for rep := 1; rep <= o.reps; rep++ {
+		for _, n := range o.sizes {
+			// Each repetition starts with another kind, so that none always runs first.
+			order := append(append([]kind{}, kinds[rep%len(kinds):]...), kinds[:rep%len(kinds)]...)
+			for _, step := range steps {
+				for _, k := range order {
+					s, err := spaces[resultKey{kind: k.name, n: n}].runStep(ctx, o.terraform, step, rep, serverFor(k))
+					if err != nil {
+						return err
+					}
+					progress("rep %d/%d N=%d %-7s %-4s %6.2fs  cpu %5.2fs  provider %5.2fs %4d MiB",
+						rep, o.reps, n, step, k.name, s.Wall.Seconds(), s.TotalCPU.Seconds(), s.ProviderCPU.Seconds(), s.ProviderRSSKiB/1024)
+					samples = append(samples, s)
+				}
+			}
+		}
+	}
+	m.Finished = time.Now().UTC()
+	m.LoadAfter = loadAverage()
+
+	var goBench string
+	if o.goBench {
+		progress("Go benchmarks")
+		if goBench, err = runGoBenchmarks(ctx, root); err != nil {
+			return err
+		}
+	}
+	versions, err := describeVersions(bins)
+	if err != nil {
+		return err
+	}
+	report := render(o, m, versions, bins, startups, collect(samples), goBench)
+	fmt.Print(report)
+	if o.out == "" {
+		return nil
+	}
+	progress("writing %s", o.out)
+	return writeReport(o.out, report)
+}
+
+// measureStartups alternates the two providers' start-ups.
+func measureStartups(ctx context.Context, reps int, bins *binaries) (map[string][]startupSample, error) {
+	plugins := []plugin{
+		{name: "auth", binary: bins.auth, protocol: "6", schemaMethod: "/tfplugin6.Provider/GetProviderSchema", resource: "auth_long_term_token"},
+		{name: "time", binary: bins.peer, protocol: "5", schemaMethod: "/tfplugin5.Provider/GetSchema", resource: "time_static"},
+	}
+	progress("timing %d start-ups of each provider", reps)
+	out := map[string][]startupSample{}
+	for range reps {
+		for _, p := range plugins {
+			s, err := measureStartup(ctx, p)
+			if err != nil {
+				return nil, err
+			}
+			out[p.name] = append(out[p.name], s)
+		}
+	}
+	return out, nil
+}
+
+// runGoBenchmarks runs the client's and the server's issue-path benchmarks.
+func runGoBenchmarks(ctx context.Context, root string) (string, error) {
+	text, err := output(ctx, root, nil, "go", "test", "-run", "^$", "-bench", ".", "-benchmem", "-count", "1",
+		"./internal/authclient", "./internal/authserver")
+	if err != nil {
+		return "", err
+	}
+	var keep []string
+	for _, line := range strings.Split(text, "\n") {
+		if strings.HasPrefix(line, "Benchmark") || strings.HasPrefix(line, "pkg:") || strings.HasPrefix(line, "cpu:") {
+			keep = append(keep, line)
+		}
+	}
+	return strings.Join(keep, "\n"), nil
+}
+
+// profile runs every step once at the largest size with the profiling build of the auth
+// provider, and writes each step's merged CPU profile and its top functions.
+func profile(ctx context.Context, o options, bins *binaries, work string, env []string, srv *authServer) error {
+	n := o.sizes[len(o.sizes)-1]
+	ws, err := newWorkspace(work, kinds[0], n, env)
+	if err != nil {
+		return err
+	}
+	for _, step := range steps {
+		stepDir, err := filepath.Abs(filepath.Join(o.profileDir, step))
+		if err != nil {
+			return err
+		}
+		if err := os.RemoveAll(stepDir); err != nil {
+			return err
+		}
+		if err := os.MkdirAll(stepDir, 0o755); err != nil {
+			return err
+		}
+		ws.env = append(env[:len(env):len(env)], "BENCH_PROFILE_DIR="+stepDir)
+		s, err := ws.runStep(ctx, o.terraform, step, 1, srv)
+		if err != nil {
+			return err
+		}
+		progress("profiled %s at N=%d: %.2fs, provider CPU %.2fs in %d processes", step, n, s.Wall.Seconds(), s.ProviderCPU.Seconds(), s.Processes)
+		profiles, err := filepath.Glob(filepath.Join(stepDir, "cpu-*.pprof"))
+		if err != nil {
+			return err
+		}
+		allocs, err := filepath.Glob(filepath.Join(stepDir, "allocs-*.pprof"))
+		if err != nil {
+			return err
+		}
+		for _, view := range []struct {
+			suffix  string
+			flags   []string
+			samples []string
+		}{
+			{"cpu-flat", []string{"-flat"}, profiles},
+			{"cpu-cum", []string{"-cum"}, profiles},
+			{"alloc-space", []string{"-sample_index=alloc_space", "-cum"}, allocs},
+		} {
+			args := append(append(append([]string{"tool", "pprof", "-top", "-nodecount=60"}, view.flags...), bins.profiled), view.samples...)
+			top, err := output(ctx, ".", nil, "go", args...)
+			if err != nil {
+				return err
+			}
+			if err := os.WriteFile(filepath.Join(o.profileDir, step+"-"+view.suffix+".txt"), []byte(top), 0o600); err != nil {
+				return err
+			}
+		}
+	}
+	progress("profiles and top lists in %s", o.profileDir)
+	return nil
+}

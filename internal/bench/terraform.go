@@ -1,0 +1,362 @@
+//go:build linux
+
+package main
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"strconv"
+	"strings"
+	"syscall"
+	"time"
+)
+
+// A kind is one of the three things measured side by side.
+type kind struct {
+	name     string // auth, time, data
+	resource string // the resource type, for the report
+	// provider names the shim in dev_overrides; "" for terraform_data (built in).
+	provider string
+	config   func(n int) string
+	// rotate is what the rotating apply reports: added, changed, destroyed per resource.
+	rotate [3]int
+}
+
+var kinds = []kind{
+	{
+		name: "auth", resource: "auth_long_term_token", provider: "auth",
+		// rotation_triggers change: an in-place update that rotates, one API request each.
+		rotate: [3]int{0, 1, 0},
+		config: func(n int) string {
+			return fmt.Sprintf(`terraform {
+  required_providers {
+    auth = { source = "example/auth" }
+  }
+}
+
+variable "generation" { type = string }
+
+resource "auth_long_term_token" "bench" {
+  count             = %d
+  name              = "bench-n%d-${count.index}"
+  rotation_triggers = { generation = var.generation }
+}
+`, n, n)
+		},
+	},
+	{
+		name: "time", resource: "time_static", provider: "time",
+		// time_static has no in-place update: a triggers change replaces it.
+		rotate: [3]int{1, 0, 1},
+		config: func(n int) string {
+			return fmt.Sprintf(`terraform {
+  required_providers {
+    time = { source = "hashicorp/time" }
+  }
+}
+
+variable "generation" { type = string }
+
+resource "time_static" "bench" {
+  count    = %d
+  triggers = { generation = var.generation }
+}
+`, n)
+		},
+	},
+	{
+		name: "data", resource: "terraform_data", provider: "",
+		// An input change is an in-place update that recomputes output.
+		rotate: [3]int{0, 1, 0},
+		config: func(n int) string {
+			return fmt.Sprintf(`variable "generation" { type = string }
+
+resource "terraform_data" "bench" {
+  count = %d
+  input = var.generation
+}
+`, n)
+		},
+	},
+}
+
+// The four measured steps, in the order each repetition runs them.
+var steps = []string{"create", "plan", "rotate", "destroy"}
+
+// expectedRequests is what each step must cost the Auth API for n tokens: exactly one
+// request per token for create, rotate and destroy, none for the no-change plan (and its
+// refresh).
+func expectedRequests(step string, n int) map[string]int {
+	want := map[string]int{opIssueLong: 0, opIssueShort: 0, opRevoke: 0}
+	switch step {
+	case "create", "rotate":
+		want[opIssueLong] = n
+	case "destroy":
+		want[opRevoke] = n
+	}
+	return want
+}
+
+// workspace is one configuration directory: a kind at a size.
+type workspace struct {
+	kind kind
+	n    int
+	dir  string
+	env  []string
+}
+
+// sample is one measured step.
+type sample struct {
+	Kind, Step string
+	N, Rep     int
+	Wall       time.Duration
+	// TotalCPU is the user+system time of Terraform and every process it waited for.
+	TotalCPU time.Duration
+	// ProviderCPU, ProviderRSSKiB and Processes sum, max and count the provider processes.
+	ProviderCPU    time.Duration
+	ProviderRSSKiB int64
+	Processes      int
+	ServerCPU      time.Duration
+	Requests       map[string]int
+}
+
+func newWorkspace(root string, k kind, n int, env []string) (*workspace, error) {
+	dir := filepath.Join(root, fmt.Sprintf("%s-%d", k.name, n))
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return nil, err
+	}
+	if err := os.WriteFile(filepath.Join(dir, "main.tf"), []byte(k.config(n)), 0o600); err != nil {
+		return nil, err
+	}
+	return &workspace{kind: k, n: n, dir: dir, env: env}, nil
+}
+
+// stepArgs are the Terraform arguments of a step. Every repetition starts from an empty
+// state, so the generations are the same each time.
+func stepArgs(step string) []string {
+	common := []string{"-input=false", "-no-color"}
+	switch step {
+	case "create":
+		return append([]string{"apply", "-auto-approve", "-var", "generation=1"}, common...)
+	case "plan":
+		return append([]string{"plan", "-detailed-exitcode", "-var", "generation=1"}, common...)
+	case "rotate":
+		return append([]string{"apply", "-auto-approve", "-var", "generation=2"}, common...)
+	default:
+		return append([]string{"destroy", "-auto-approve", "-var", "generation=2"}, common...)
+	}
+}
+
+var (
+	applySummary   = regexp.MustCompile(`Apply complete! Resources: (\d+) added, (\d+) changed, (\d+) destroyed\.`)
+	destroySummary = regexp.MustCompile(`Destroy complete! Resources: (\d+) destroyed\.`)
+)
+
+// checkOutcome confirms that Terraform did what the step means, for all n resources.
+func (w *workspace) checkOutcome(step string, out []byte) error {
+	n := w.n
+	var want [3]int
+	switch step {
+	case "plan":
+		return nil // -detailed-exitcode 0 already means no changes
+	case "create":
+		want = [3]int{n, 0, 0}
+	case "rotate":
+		want = [3]int{w.kind.rotate[0] * n, w.kind.rotate[1] * n, w.kind.rotate[2] * n}
+	case "destroy":
+		m := destroySummary.FindSubmatch(out)
+		if m == nil || string(m[1]) != strconv.Itoa(n) {
+			return fmt.Errorf("destroy did not report %d destroyed", n)
+		}
+		return nil
+	}
+	m := applySummary.FindSubmatch(out)
+	if m == nil {
+		return errors.New("no apply summary in Terraform's output")
+	}
+	got := [3]int{}
+	for i := range got {
+		got[i], _ = strconv.Atoi(string(m[i+1]))
+	}
+	if got != want {
+		return fmt.Errorf("apply reported %d added, %d changed, %d destroyed; want %d, %d, %d",
+			got[0], got[1], got[2], want[0], want[1], want[2])
+	}
+	return nil
+}
+
+// runStep runs one step and measures it. Terraform's output is kept in the workspace
+// (plan output shows secrets only as "(sensitive value)").
+func (w *workspace) runStep(ctx context.Context, terraform, step string, rep int, srv *authServer) (sample, error) {
+	s := sample{Kind: w.kind.name, Step: step, N: w.n, Rep: rep}
+	usageFile := filepath.Join(w.dir, "rusage.jsonl")
+	_ = os.Remove(usageFile)
+	if srv != nil {
+		if err := srv.resetCounts(); err != nil {
+			return s, err
+		}
+	}
+	serverCPUBefore := time.Duration(0)
+	if srv != nil {
+		var err error
+		if serverCPUBefore, err = srv.cpuTime(); err != nil {
+			return s, err
+		}
+	}
+
+	var out bytes.Buffer
+	cmd := exec.CommandContext(ctx, terraform, stepArgs(step)...) //nolint:gosec // G204: the Terraform CLI the developer chose, with the benchmark's own arguments
+	cmd.Dir = w.dir
+	cmd.Env = append(w.env, "BENCH_RUSAGE_FILE="+usageFile)
+	cmd.Stdout, cmd.Stderr = &out, &out
+	start := time.Now()
+	err := cmd.Run()
+	s.Wall = time.Since(start)
+	logPath := filepath.Join(w.dir, step+".log")
+	_ = os.WriteFile(logPath, out.Bytes(), 0o600)
+	if err != nil {
+		return s, fmt.Errorf("%s %s at N=%d: terraform %s: %w\n%s", w.kind.name, step, w.n, stepArgs(step)[0], err, tail(out.Bytes(), 30))
+	}
+	if err := w.checkOutcome(step, out.Bytes()); err != nil {
+		return s, fmt.Errorf("%s %s at N=%d: %w (output in %s)", w.kind.name, step, w.n, err, logPath)
+	}
+	if ru, ok := cmd.ProcessState.SysUsage().(*syscall.Rusage); ok {
+		// wait4 reports the process and its waited-for descendants: the whole tree.
+		s.TotalCPU = time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+	}
+	if err := s.addProviderUsage(usageFile, w.kind.provider); err != nil {
+		return s, err
+	}
+	if srv != nil {
+		after, err := srv.cpuTime()
+		if err != nil {
+			return s, err
+		}
+		s.ServerCPU = after - serverCPUBefore
+		if s.Requests, err = srv.counts(); err != nil {
+			return s, err
+		}
+		if err := w.checkServer(step, s.Requests, srv); err != nil {
+			return s, err
+		}
+	}
+	return s, nil
+}
+
+// addProviderUsage folds in the shim records of the step's provider processes.
+func (s *sample) addProviderUsage(path, provider string) error {
+	if provider == "" {
+		return nil
+	}
+	f, err := os.Open(path)
+	if err != nil {
+		return fmt.Errorf("no usage recorded by the %s shim: %w", provider, err)
+	}
+	defer f.Close()
+	sc := bufio.NewScanner(f)
+	for sc.Scan() {
+		var r struct {
+			UserNS    int64 `json:"user_ns"`
+			SysNS     int64 `json:"sys_ns"`
+			MaxRSSKiB int64 `json:"max_rss_kib"`
+		}
+		if err := json.Unmarshal(sc.Bytes(), &r); err != nil {
+			return fmt.Errorf("%s: %w", path, err)
+		}
+		s.Processes++
+		s.ProviderCPU += time.Duration(r.UserNS + r.SysNS)
+		s.ProviderRSSKiB = max(s.ProviderRSSKiB, r.MaxRSSKiB)
+	}
+	if err := sc.Err(); err != nil {
+		return err
+	}
+	if s.Processes == 0 {
+		return fmt.Errorf("%s: no provider process recorded", path)
+	}
+	return nil
+}
+
+// checkServer holds the step to the server's record: the exact number of requests, and
+// the tokens that must (or must no longer) be active.
+func (w *workspace) checkServer(step string, counts map[string]int, srv *authServer) error {
+	want := expectedRequests(step, w.n)
+	for op, n := range want {
+		if counts[op] != n {
+			return fmt.Errorf("auth %s at N=%d: the server counted %v; want %v", step, w.n, counts, want)
+		}
+	}
+	active, err := srv.activeLongTokens(fmt.Sprintf("bench-n%d-", w.n))
+	if err != nil {
+		return err
+	}
+	wantActive := w.n
+	if step == "destroy" {
+		wantActive = 0
+	}
+	if len(active) != wantActive {
+		return fmt.Errorf("auth %s at N=%d: %d tokens active on the server; want %d", step, w.n, len(active), wantActive)
+	}
+	if step == "rotate" {
+		for _, t := range active {
+			if t.RotatedFrom == "" {
+				return fmt.Errorf("auth rotate at N=%d: active token %s was not rotated", w.n, t.ID)
+			}
+		}
+	}
+	return nil
+}
+
+// tail returns the last lines of out, for an error message.
+func tail(out []byte, lines int) string {
+	all := strings.Split(strings.TrimRight(string(out), "\n"), "\n")
+	if len(all) > lines {
+		all = all[len(all)-lines:]
+	}
+	return strings.Join(all, "\n")
+}
+
+// terraformEnv is the environment of every Terraform run: the harness's own, without any
+// TF_*, AUTH_* or plugin variable that could change what is measured, plus cliConfig.
+func terraformEnv(cliConfig string, extra []string) []string {
+	var env []string
+	for _, kv := range os.Environ() {
+		key, _, _ := strings.Cut(kv, "=")
+		if strings.HasPrefix(key, "TF_") || strings.HasPrefix(key, "AUTH_") || strings.HasPrefix(key, "PLUGIN_") ||
+			key == "CHECKPOINT_DISABLE" || key == "BENCH_RUSAGE_FILE" || key == "BENCH_PROFILE_DIR" {
+			continue
+		}
+		env = append(env, kv)
+	}
+	env = append(env, "TF_CLI_CONFIG_FILE="+cliConfig, "CHECKPOINT_DISABLE=1", "TF_IN_AUTOMATION=1", "TF_INPUT=0")
+	return append(env, extra...)
+}
+
+// writeCLIConfig writes a CLI configuration that serves both plugin providers from their
+// shim directories and can install nothing: the registry is never contacted.
+func writeCLIConfig(path string, overrides map[string]string, emptyMirror string) error {
+	if err := os.MkdirAll(emptyMirror, 0o755); err != nil {
+		return err
+	}
+	text := fmt.Sprintf(`disable_checkpoint = true
+
+provider_installation {
+  dev_overrides {
+    "example/auth"   = %q
+    "hashicorp/time" = %q
+  }
+  # Anything not overridden could only come from this empty directory.
+  filesystem_mirror {
+    path = %q
+  }
+}
+`, overrides["auth"], overrides["time"], emptyMirror)
+	return os.WriteFile(path, []byte(text), 0o600)
+}
