@@ -48,7 +48,7 @@ func TestRunPrintsEndpointAndServes(t *testing.T) {
 		t.Fatalf("startup line %q", line)
 	}
 	endpoint := m[1]
-	go io.Copy(io.Discard, stdoutR) // nothing else may be printed, but never block run
+	go func() { _, _ = io.Copy(io.Discard, stdoutR) }() // nothing else may be printed, but never block run
 	if b, err := os.ReadFile(urlFile); err != nil || string(b) != endpoint {
 		t.Errorf("url file %q (%v), want %q", b, err, endpoint)
 	}

@@ -43,7 +43,7 @@ func TestNew_Invalid(t *testing.T) {
 		"no scheme":         {Endpoint: "api.example.com/v1"},
 		"ftp":               {Endpoint: "ftp://api.example.com"},
 		"no host":           {Endpoint: "https:///v1"},
-		"credentials":       {Endpoint: "https://user:pass@api.example.com"},
+		"credentials":       {Endpoint: "https://user:pass@api.example.com"}, //nolint:gosec // G101: the test checks that credentials in the URL are refused
 		"query":             {Endpoint: "https://api.example.com/v1?x=1"},
 		"fragment":          {Endpoint: "https://api.example.com/v1#x"},
 		"bad URL":           {Endpoint: "https://api.example.com/%zz"},

@@ -23,10 +23,10 @@ const maxBodyBytes = 1 << 20
 var errBodyTooLarge = errors.New("response body exceeds 1 MiB")
 
 var (
-	longTokenIDPattern  = regexp.MustCompile(`^lt_[A-Za-z0-9]{16,64}$`)
-	shortTokenIDPattern = regexp.MustCompile(`^st_[A-Za-z0-9]{16,64}$`)
-	scopePattern        = regexp.MustCompile(`^[a-z][a-z0-9_]*(:[a-z][a-z0-9_]*)*$`)
-	errorCodePattern    = regexp.MustCompile(`^[a-z][a-z0-9_]{0,63}$`)
+	scopePattern = regexp.MustCompile(`^[a-z][a-z0-9_]*(:[a-z][a-z0-9_]*)*$`)
+	// The contract's `^[a-z][a-z0-9_]{0,63}$`, its length checked apart: a bounded
+	// repetition compiles to a program of hundreds of allocations at every start.
+	errorCodePattern = regexp.MustCompile(`^[a-z][a-z0-9_]*$`)
 )
 
 // readBody reads and closes r, refusing more than maxBodyBytes.
@@ -81,7 +81,7 @@ func decodeLongTermToken(body []byte) (*LongTermToken, error) {
 	}
 	var v validator
 	t := &LongTermToken{
-		TokenID:   v.id("token_id", raw.TokenID, longTokenIDPattern),
+		TokenID:   v.id("token_id", raw.TokenID, longTokenID),
 		Token:     v.text("token", raw.Token),
 		TokenType: v.tokenType(raw.TokenType),
 		ClientID:  v.text("client_id", raw.ClientID),
@@ -93,7 +93,7 @@ func decodeLongTermToken(body []byte) (*LongTermToken, error) {
 		t.Name = *raw.Name
 	}
 	if raw.RotatedFrom != nil {
-		t.RotatedFrom = v.id("rotated_from", raw.RotatedFrom, longTokenIDPattern)
+		t.RotatedFrom = v.id("rotated_from", raw.RotatedFrom, longTokenID)
 	}
 	if raw.PreviousTokenExpiresAt != nil {
 		at := v.time("previous_token_expires_at", raw.PreviousTokenExpiresAt)
@@ -113,13 +113,13 @@ func decodeShortTermToken(body []byte) (*ShortTermToken, error) {
 	}
 	var v validator
 	t := &ShortTermToken{
-		TokenID:       v.id("token_id", raw.TokenID, shortTokenIDPattern),
+		TokenID:       v.id("token_id", raw.TokenID, shortTokenID),
 		Token:         v.text("token", raw.Token),
 		TokenType:     v.tokenType(raw.TokenType),
 		ExpiresIn:     v.seconds("expires_in", raw.ExpiresIn),
 		ExpiresAt:     v.time("expires_at", raw.ExpiresAt),
 		Scopes:        v.scopes(raw.Scopes),
-		ParentTokenID: v.id("parent_token_id", raw.ParentTokenID, longTokenIDPattern),
+		ParentTokenID: v.id("parent_token_id", raw.ParentTokenID, longTokenID),
 	}
 	if v.err != nil {
 		return nil, v.err
@@ -191,7 +191,7 @@ func (v *validator) text(field string, s *string) string {
 	return *s
 }
 
-func (v *validator) id(field string, s *string, pattern *regexp.Regexp) string {
+func (v *validator) id(field string, s *string, pattern tokenIDFormat) string {
 	id := v.text(field, s)
 	if id != "" && !pattern.MatchString(id) {
 		v.fail(field, "does not match "+pattern.String())
@@ -255,7 +255,7 @@ func apiErrorFrom(op string, resp *http.Response, body []byte, bodyErr error, se
 		e.Message = fmt.Sprintf("%v (Content-Type %s)", bodyErr, contentType(resp.Header))
 	case len(bytes.TrimSpace(body)) == 0:
 		e.Message = fmt.Sprintf("empty response body (Content-Type %s)", contentType(resp.Header))
-	case json.Unmarshal(body, &raw) != nil || raw.Error == nil || !errorCodePattern.MatchString(*raw.Error):
+	case json.Unmarshal(body, &raw) != nil || raw.Error == nil || len(*raw.Error) > 64 || !errorCodePattern.MatchString(*raw.Error):
 		e.Message = fmt.Sprintf("response body is not a JSON Error object (Content-Type %s, %d bytes)",
 			contentType(resp.Header), len(body))
 	default:
@@ -298,8 +298,8 @@ func isJSON(h http.Header) bool {
 }
 
 // cleanText makes server-provided text safe to embed in an error: valid UTF-8, no control
-// characters (no forged lines in logs), at most max runes.
-func cleanText(s string, max int) string {
+// characters (no forged lines in logs), at most limit runes.
+func cleanText(s string, limit int) string {
 	s = strings.ToValidUTF8(s, "\uFFFD")
 	s = strings.Map(func(r rune) rune {
 		if unicode.IsControl(r) {
@@ -307,8 +307,8 @@ func cleanText(s string, max int) string {
 		}
 		return r
 	}, s)
-	if utf8.RuneCountInString(s) > max {
-		s = string([]rune(s)[:max]) + "…"
+	if utf8.RuneCountInString(s) > limit {
+		s = string([]rune(s)[:limit]) + "…"
 	}
 	return s
 }

@@ -18,6 +18,10 @@ var (
 	ErrUnprocessable = errors.New("unprocessable") // 422
 )
 
+// ErrInvalidResponse is matched by errors.Is against an answer that breaks the contract: an
+// unexpected status, or a success whose body is not the operation's schema.
+var ErrInvalidResponse = errors.New("invalid response")
+
 // APIError is an error answer (4xx or 5xx) of the Auth API.
 type APIError struct {
 	// Operation is the operationId of the contract, e.g. "issueLongTermToken".
@@ -75,6 +79,9 @@ type responseError struct {
 	requestID  string
 	problem    string
 }
+
+// Is lets errors.Is match ErrInvalidResponse.
+func (e *responseError) Is(target error) bool { return target == ErrInvalidResponse }
 
 func (e *responseError) Error() string {
 	s := fmt.Sprintf("%s: HTTP %d: %s", e.operation, e.statusCode, e.problem)

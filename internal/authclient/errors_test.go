@@ -134,7 +134,11 @@ func TestSecretsNeverInErrors(t *testing.T) {
 				}
 				secret := sc.secret
 				if secret == "" {
-					secret = bodyFields(t, api.requests()[0].Body)["assertion"].(string)
+					assertion, ok := bodyFields(t, api.requests()[0].Body)["assertion"].(string)
+					if !ok || assertion == "" {
+						t.Fatal("the request carries no assertion")
+					}
+					secret = assertion
 				}
 				if strings.Contains(err.Error(), secret) {
 					t.Errorf("error contains the secret: %v", err)

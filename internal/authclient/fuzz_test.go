@@ -31,8 +31,8 @@ func FuzzDecodeLongTermToken(f *testing.F) {
 	f.Fuzz(func(t *testing.T, body []byte) {
 		tok, err := decodeLongTermToken(body)
 		if err == nil {
-			if !longTokenIDPattern.MatchString(tok.TokenID) || tok.Token == "" || tok.TokenType != "Bearer" ||
-				tok.ClientID == "" || tok.Scopes == nil || tok.RotatedFrom != "" && !longTokenIDPattern.MatchString(tok.RotatedFrom) {
+			if !longTokenID.MatchString(tok.TokenID) || tok.Token == "" || tok.TokenType != "Bearer" ||
+				tok.ClientID == "" || tok.Scopes == nil || tok.RotatedFrom != "" && !longTokenID.MatchString(tok.RotatedFrom) {
 				t.Fatalf("accepted an invalid token: %+v", tok)
 			}
 		}
@@ -45,8 +45,8 @@ func FuzzDecodeShortTermToken(f *testing.F) {
 	f.Fuzz(func(t *testing.T, body []byte) {
 		tok, err := decodeShortTermToken(body)
 		if err == nil {
-			if !shortTokenIDPattern.MatchString(tok.TokenID) || tok.Token == "" || tok.TokenType != "Bearer" ||
-				tok.ExpiresIn < 0 || tok.Scopes == nil || !longTokenIDPattern.MatchString(tok.ParentTokenID) {
+			if !shortTokenID.MatchString(tok.TokenID) || tok.Token == "" || tok.TokenType != "Bearer" ||
+				tok.ExpiresIn < 0 || tok.Scopes == nil || !longTokenID.MatchString(tok.ParentTokenID) {
 				t.Fatalf("accepted an invalid token: %+v", tok)
 			}
 		}

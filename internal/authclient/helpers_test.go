@@ -21,6 +21,8 @@ import (
 )
 
 // Secrets used by the tests; none of them may ever show up in an error or a log line.
+//
+//nolint:gosec // G101: made-up credentials, the very values the tests keep out of errors and logs
 const (
 	clientID         = "client-1"
 	clientSecret     = "cs-SECRETclientSECRET0001"
@@ -136,10 +138,10 @@ func errorBody(code, message string) string {
 
 // issueAnswers answers every request with the success of its operation.
 func issueAnswers(w http.ResponseWriter, r *http.Request, _ int) {
-	switch {
-	case r.URL.Path == "/v1/auth/tokens/long":
+	switch r.URL.Path {
+	case "/v1/auth/tokens/long":
 		reply(w, http.StatusCreated, longResponseBody)
-	case r.URL.Path == "/v1/auth/tokens/short":
+	case "/v1/auth/tokens/short":
 		reply(w, http.StatusCreated, shortResponseBody)
 	default:
 		w.Header().Set("X-Request-Id", serverRequestID)
@@ -166,7 +168,7 @@ func status(code int, headers ...string) func(http.ResponseWriter, *http.Request
 
 // hangUp drops the connection without an answer.
 func hangUp(w http.ResponseWriter, _ *http.Request) {
-	conn, _, err := w.(http.Hijacker).Hijack()
+	conn, _, err := http.NewResponseController(w).Hijack()
 	if err != nil {
 		panic(err)
 	}

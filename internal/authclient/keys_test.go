@@ -46,7 +46,11 @@ func TestParsePrivateKeyPEM_Accepted(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if !key.Public().(interface{ Equal(crypto.PublicKey) bool }).Equal(tt.want) {
+			public, ok := key.Public().(interface{ Equal(crypto.PublicKey) bool })
+			if !ok {
+				t.Fatalf("public key %T cannot be compared", key.Public())
+			}
+			if !public.Equal(tt.want) {
 				t.Error("parsed a different key")
 			}
 			// The parsed key signs assertions (verified in depth by TestIssueLongTermToken_PrivateKeyAssertion).
@@ -59,7 +63,7 @@ func TestParsePrivateKeyPEM_Accepted(t *testing.T) {
 }
 
 func TestParsePrivateKeyPEM_Refused(t *testing.T) {
-	rsa1024 := must(rsa.GenerateKey(rand.Reader, 1024))
+	rsa1024 := must(rsa.GenerateKey(rand.Reader, 1024)) //nolint:gosec // a weak key on purpose: the provider must refuse it
 	x25519 := must(ecdh.X25519().GenerateKey(rand.Reader))
 	encrypted := strings.Replace(pemOf("RSA PRIVATE KEY", x509.MarshalPKCS1PrivateKey(rsaKey())),
 		"-----\n", "-----\nProc-Type: 4,ENCRYPTED\nDEK-Info: AES-128-CBC,00000000000000000000000000000000\n\n", 1)

@@ -101,6 +101,10 @@ func TestMalformedAnswers(t *testing.T) {
 			if errors.As(err, &apiErr) != tt.apiError {
 				t.Errorf("*APIError = %v, want %v", apiErr != nil, tt.apiError)
 			}
+			// Whatever is not an error answer is an answer that breaks the contract.
+			if errors.Is(err, authclient.ErrInvalidResponse) == tt.apiError {
+				t.Errorf("errors.Is(err, ErrInvalidResponse) = %v, want %v", !tt.apiError, !tt.apiError)
+			}
 		})
 	}
 }

@@ -51,14 +51,9 @@ func permanent(err error) bool {
 		errors.As(err, &hostnameErr) || errors.As(err, &invalidErr)
 }
 
-// backoff is the retryablehttp.Backoff of every call: Retry-After for 429 and 503 when the
-// server sent one, otherwise exponential from lo with jitter; never more than hi.
+// backoff is the retryablehttp.Backoff of every call: exponential from lo with jitter, never
+// more than hi. For 429 and 503 the server's Retry-After is the least wait.
 func backoff(lo, hi time.Duration, attempt int, resp *http.Response) time.Duration {
-	if resp != nil && (resp.StatusCode == http.StatusTooManyRequests || resp.StatusCode == http.StatusServiceUnavailable) {
-		if wait, ok := retryAfter(resp.Header.Get("Retry-After"), hi); ok {
-			return wait
-		}
-	}
 	wait := lo
 	for i := 0; i < attempt && wait < hi; i++ {
 		if wait > hi/2 {
@@ -68,8 +63,17 @@ func backoff(lo, hi time.Duration, attempt int, resp *http.Response) time.Durati
 		}
 	}
 	wait = min(wait, hi)
+	if resp != nil && (resp.StatusCode == http.StatusTooManyRequests || resp.StatusCode == http.StatusServiceUnavailable) {
+		if after, ok := retryAfter(resp.Header.Get("Retry-After"), hi); ok {
+			// Clients refused in the same second are told the same Retry-After: waiting
+			// exactly that long brings them back together to be refused together again.
+			// Growing past it and jitter above it spread them out.
+			wait = max(wait, after)
+			return min(hi, wait+rand.N(wait/2+1)) //nolint:gosec // G404: jitter needs no unpredictability
+		}
+	}
 	// Jitter in [wait/2, wait] spreads the retries of concurrent operations.
-	return wait/2 + rand.N(wait/2+1)
+	return wait/2 + rand.N(wait/2+1) //nolint:gosec // G404: jitter needs no unpredictability
 }
 
 // retryAfter parses the contract's Retry-After (integer seconds), capped at hi.

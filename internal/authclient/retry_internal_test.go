@@ -15,19 +15,30 @@ func TestBackoff(t *testing.T) {
 			t.Errorf("attempt %d: backoff %v, want within [%v, %v]", attempt, got, want/2, want)
 		}
 	}
-	for header, want := range map[string]time.Duration{
-		"2":                             2 * time.Second,
-		"0":                             0,
-		" 7 ":                           7 * time.Second,
-		"3600":                          hi,
-		"99999999999999999999":          -1, // not an int64: backoff
-		"-1":                            -1,
-		"Fri, 31 Dec 1999 23:59:59 GMT": -1,
+	// Retry-After is the least wait, with up to half again of jitter; past it, the
+	// exponential backoff grows as usual; never more than hi.
+	for _, tc := range []struct {
+		header  string
+		attempt int
+		least   time.Duration // -1: not a Retry-After, plain backoff
+		most    time.Duration
+	}{
+		{header: "2", least: 2 * time.Second, most: 3 * time.Second},
+		{header: " 7 ", least: 7 * time.Second, most: 10500 * time.Millisecond},
+		{header: "0", least: lo, most: lo * 3 / 2},
+		{header: "1", attempt: 3, least: 2 * time.Second, most: 3 * time.Second},
+		{header: "3600", least: hi, most: hi},
+		{header: "20", attempt: 10, least: hi, most: hi},
+		{header: "99999999999999999999", least: -1}, // not an int64
+		{header: "-1", least: -1},
+		{header: "Fri, 31 Dec 1999 23:59:59 GMT", least: -1},
 	} {
-		resp := &http.Response{StatusCode: http.StatusTooManyRequests, Header: http.Header{"Retry-After": {header}}}
-		got := backoff(lo, hi, 0, resp)
-		if want >= 0 && got != want || want < 0 && (got < lo/2 || got > lo) {
-			t.Errorf("Retry-After %q: backoff %v", header, got)
+		for _, status := range []int{http.StatusTooManyRequests, http.StatusServiceUnavailable} {
+			resp := &http.Response{StatusCode: status, Header: http.Header{"Retry-After": {tc.header}}}
+			got := backoff(lo, hi, tc.attempt, resp)
+			if tc.least >= 0 && (got < tc.least || got > tc.most) || tc.least < 0 && (got < lo/2 || got > lo) {
+				t.Errorf("%d with Retry-After %q, attempt %d: backoff %v", status, tc.header, tc.attempt, got)
+			}
 		}
 	}
 	// A huge cap must not overflow the doubling.

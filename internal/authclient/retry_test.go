@@ -136,8 +136,11 @@ func TestRetry_TruncatedBodyRetried(t *testing.T) {
 }
 
 func hangUpAfterWrite(w http.ResponseWriter) {
-	w.(http.Flusher).Flush()
-	conn, buf, err := http.NewResponseController(w).Hijack()
+	rc := http.NewResponseController(w)
+	if err := rc.Flush(); err != nil {
+		panic(err)
+	}
+	conn, buf, err := rc.Hijack()
 	if err != nil {
 		panic(err)
 	}

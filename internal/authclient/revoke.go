@@ -5,20 +5,17 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
-	"regexp"
 )
 
 const opRevoke = "revokeToken"
-
-var tokenIDPattern = regexp.MustCompile(`^(lt|st)_[A-Za-z0-9]{16,64}$`)
 
 // RevokeToken revokes the token tokenID, authenticating with bearer (a long- or short-term
 // token of the same client). Revoking an already revoked or expired token succeeds; an
 // unknown one is an *APIError matching ErrNotFound.
 func (c *Client) RevokeToken(ctx context.Context, tokenID, bearer string) error {
 	// The id goes into the path: refuse anything else before it can reach another route.
-	if !tokenIDPattern.MatchString(tokenID) {
-		return fmt.Errorf("%s: token id does not match %s", opRevoke, tokenIDPattern)
+	if !anyTokenID.MatchString(tokenID) {
+		return fmt.Errorf("%s: token id does not match %s", opRevoke, anyTokenID)
 	}
 	if bearer == "" || !validHeaderValue(bearer) {
 		return fmt.Errorf("%s: bearer token is required and must not contain control characters", opRevoke)

@@ -6,7 +6,7 @@ import (
 )
 
 // Clock tells the server what time it is. Token lifetimes, grace periods, assertion
-// expiry, idempotency windows and the rate limiter all read it.
+// expiry and idempotency windows read it; the rate limiter does not (see RateLimit).
 type Clock interface {
 	Now() time.Time
 }

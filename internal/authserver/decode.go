@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"io"
+	"maps"
 	"mime"
 	"net/http"
 	"regexp"
@@ -71,7 +72,9 @@ func parseObject(body []byte, allowed ...string) (object, *apiError) {
 	if err := json.Unmarshal(body, &o); err != nil || o == nil {
 		return nil, badRequest("request body must be a JSON object")
 	}
-	for name, raw := range o {
+	// In name order, so that a body with several faults always gets the same answer.
+	for _, name := range slices.Sorted(maps.Keys(o)) {
+		raw := o[name]
 		if !slices.Contains(allowed, name) {
 			return nil, badRequest("unknown field %q", name)
 		}

@@ -105,6 +105,6 @@ func (r *response) write(w http.ResponseWriter) {
 	h.Set("Cache-Control", "no-store") // answers may hold token secrets
 	w.WriteHeader(r.status)
 	if r.body != nil {
-		_, _ = w.Write(r.body)
+		_, _ = w.Write(r.body) //nolint:gosec // G705: a JSON body served as application/json, never HTML
 	}
 }

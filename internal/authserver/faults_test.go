@@ -1,7 +1,12 @@
 package authserver
 
 import (
+	"bufio"
+	"context"
+	"net"
 	"net/http"
+	"net/http/httptest"
+	"strings"
 	"testing"
 	"time"
 )
@@ -98,6 +103,37 @@ func TestFaultDelayAbandoned(t *testing.T) {
 	}
 	if r := h.issueLong(longBody("app", appSecret), "Idempotency-Key", "k"); r.status != 201 || r.header.Get("Idempotent-Replayed") != "" {
 		t.Errorf("retry: %d %s", r.status, r.raw)
+	}
+}
+
+// hijackRecorder records whether the handler took over (and closed) the connection.
+type hijackRecorder struct {
+	*httptest.ResponseRecorder
+	hijacked bool
+}
+
+func (w *hijackRecorder) Hijack() (net.Conn, *bufio.ReadWriter, error) {
+	w.hijacked = true
+	server, client := net.Pipe()
+	_ = client.Close()
+	return server, bufio.NewReadWriter(bufio.NewReader(server), bufio.NewWriter(server)), nil
+}
+
+// TestFaultAbandonedClosesConnection: a request whose client left during the delay gets
+// no answer at all, not the implicit 200 that net/http would send for a silent handler.
+func TestFaultAbandonedClosesConnection(t *testing.T) {
+	h := newHarness(t)
+	h.srv.InjectFault(OpRevoke, Fault{Delay: time.Second})
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	r := httptest.NewRequestWithContext(ctx, http.MethodPost, pathTokenPrefix+"lt_ABCDEFGHIJKLMNOP"+pathRevokeSuffix, nil)
+	w := &hijackRecorder{ResponseRecorder: httptest.NewRecorder()}
+	h.srv.ServeHTTP(w, r)
+	if !w.hijacked || w.Body.Len() != 0 {
+		t.Fatalf("abandoned request: hijacked %v, body %q", w.hijacked, w.Body)
+	}
+	if !strings.Contains(h.logs.String(), "outcome=abandoned") {
+		t.Errorf("no abandoned log line:\n%s", h.logs)
 	}
 }
 

@@ -11,6 +11,7 @@ import (
 	"crypto/x509"
 	"encoding/json"
 	"encoding/pem"
+	"fmt"
 	"io"
 	"log/slog"
 	"net/http"
@@ -236,11 +237,19 @@ func (h *harness) try(c *http.Client, r req) (reply, error) {
 
 // longBody is a LongTokenRequest with the client_secret mechanism for client id.
 func longBody(id, secret string, extra ...any) map[string]any {
-	b := map[string]any{"grant_type": "client_credentials", "client_id": id, "client_secret": secret}
-	for i := 0; i+1 < len(extra); i += 2 {
-		b[extra[i].(string)] = extra[i+1]
+	return withFields(map[string]any{"grant_type": "client_credentials", "client_id": id, "client_secret": secret}, extra...)
+}
+
+// withFields adds to body the fields given as alternating names and values.
+func withFields(body map[string]any, nameValues ...any) map[string]any {
+	for i := 0; i+1 < len(nameValues); i += 2 {
+		name, ok := nameValues[i].(string)
+		if !ok {
+			panic(fmt.Sprintf("withFields: field name %v is not a string", nameValues[i]))
+		}
+		body[name] = nameValues[i+1]
 	}
-	return b
+	return body
 }
 
 // issueLong posts a LongTokenRequest with X-Client-Id set to the body's client_id.
@@ -350,9 +359,5 @@ func (h *harness) assertion(method jwt.SigningMethod, key crypto.Signer, edit fu
 }
 
 func assertionBody(assertion string, extra ...any) map[string]any {
-	b := map[string]any{"grant_type": "assertion", "client_id": "app", "assertion": assertion}
-	for i := 0; i+1 < len(extra); i += 2 {
-		b[extra[i].(string)] = extra[i+1]
-	}
-	return b
+	return withFields(map[string]any{"grant_type": "assertion", "client_id": "app", "assertion": assertion}, extra...)
 }

@@ -190,7 +190,7 @@ func (s *Server) issueLong(c *call) *response {
 		}
 		identity = "client:" + req.clientID
 	}
-	if e := s.rateLimit(rateKey); e != nil {
+	if e := s.rateLimit(c, rateKey); e != nil {
 		return c.early(e)
 	}
 	audience := requestBase(c.r) + pathLong

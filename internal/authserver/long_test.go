@@ -208,11 +208,7 @@ func TestScopesAndTTL(t *testing.T) {
 func TestOTPWorksOnce(t *testing.T) {
 	h := newHarness(t)
 	otp := func(extra ...any) map[string]any {
-		b := map[string]any{"grant_type": "client_credentials", "client_id": "app", "otp_code": "123456"}
-		for i := 0; i+1 < len(extra); i += 2 {
-			b[extra[i].(string)] = extra[i+1]
-		}
-		return b
+		return withFields(map[string]any{"grant_type": "client_credentials", "client_id": "app", "otp_code": "123456"}, extra...)
 	}
 	// A failed request does not spend the code.
 	wantError(t, h.issueLong(otp("scopes", []string{"admin"})), 403, codeInsufficientScope)
@@ -321,10 +317,7 @@ func TestTokenExchange(t *testing.T) {
 	h := newHarness(t)
 	_, secret := h.mustLong("app", "scopes", []string{"tokens:write", "data:read", "data:write"})
 	exchange := func(jwtToken string, extra ...any) reply {
-		b := map[string]any{"grant_type": "token_exchange", "client_id": "app"}
-		for i := 0; i+1 < len(extra); i += 2 {
-			b[extra[i].(string)] = extra[i+1]
-		}
+		b := withFields(map[string]any{"grant_type": "token_exchange", "client_id": "app"}, extra...)
 		return h.do(req{path: pathLong, body: b, headers: map[string]string{"Authorization": "Bearer " + jwtToken}})
 	}
 	_, narrow := h.mustShort(secret, map[string]any{"scopes": []string{"tokens:write", "data:write"}})

@@ -6,9 +6,10 @@ import (
 	"time"
 )
 
-// RateLimit configures the per-client token bucket, refilled by the server's Clock (a
-// ManualClock that does not move refills nothing). The zero value means the default of
-// 200 requests per second with a burst of 400; Burst 0 with a PerSecond set means twice
+// RateLimit configures the per-client token bucket. Buckets refill by real monotonic time,
+// never by the server's Clock: a rate limit is about load over real time, and a ManualClock
+// that stands still would otherwise never refill. The zero value means the default of 200
+// requests per second with a burst of 400; Burst 0 with a PerSecond set means twice
 // PerSecond; a negative PerSecond disables limiting.
 type RateLimit struct {
 	PerSecond float64
@@ -20,13 +21,15 @@ const (
 	defaultRateBurst     = 400
 )
 
-// rateLimiter keeps one token bucket per client id, refilled by the server's clock so
-// that tests with a ManualClock are deterministic. Callers hold s.mu.
+// rateLimiter keeps one token bucket per client id. Callers hold s.mu.
 type rateLimiter struct {
 	rate     float64 // tokens per second; <= 0 disables
 	burst    float64
 	buckets  map[string]*bucket
 	disabled bool
+	// now reads real time with its monotonic component, so that setting the wall clock
+	// (or the server's Clock) neither refills nor drains a bucket; tests replace it.
+	now func() time.Time
 }
 
 type bucket struct {
@@ -35,7 +38,7 @@ type bucket struct {
 }
 
 func newRateLimiter(cfg RateLimit) *rateLimiter {
-	l := &rateLimiter{buckets: map[string]*bucket{}}
+	l := &rateLimiter{buckets: map[string]*bucket{}, now: time.Now}
 	switch {
 	case cfg.PerSecond < 0:
 		l.disabled = true
@@ -58,10 +61,11 @@ func newRateLimiter(cfg RateLimit) *rateLimiter {
 
 // allow takes one token from key's bucket. When the bucket is empty it returns the
 // whole seconds until a token is available.
-func (l *rateLimiter) allow(key string, now time.Time) (ok bool, retryAfter int) {
+func (l *rateLimiter) allow(key string) (ok bool, retryAfter int) {
 	if l.disabled {
 		return true, 0
 	}
+	now := l.now()
 	b := l.buckets[key]
 	if b == nil {
 		b = &bucket{tokens: l.burst, last: now}
@@ -70,7 +74,7 @@ func (l *rateLimiter) allow(key string, now time.Time) (ok bool, retryAfter int)
 	if elapsed := now.Sub(b.last); elapsed > 0 {
 		b.tokens = min(l.burst, b.tokens+elapsed.Seconds()*l.rate)
 	}
-	b.last = now // a clock set backwards just stops the refill for a while
+	b.last = now
 	if b.tokens >= 1 {
 		b.tokens--
 		return true, 0
@@ -78,14 +82,30 @@ func (l *rateLimiter) allow(key string, now time.Time) (ok bool, retryAfter int)
 	return false, max(1, int(math.Ceil((1-b.tokens)/l.rate)))
 }
 
-// rateLimit answers 429 when the client's bucket is empty, else nil.
-func (s *Server) rateLimit(clientID string) *apiError {
+// rateLimit answers 429 when the bucket of key (a client id) is empty, else nil, and
+// counts the refusal against the call's operation.
+func (s *Server) rateLimit(c *call, key string) *apiError {
 	s.mu.Lock()
-	ok, retry := s.limiter.allow(clientID, s.now())
+	ok, retry := s.limiter.allow(key)
+	if !ok {
+		s.rateLimited[c.op]++
+	}
 	s.mu.Unlock()
 	if ok {
 		return nil
 	}
 	return withRetryAfter(newError(http.StatusTooManyRequests, codeRateLimited,
-		"rate limit exceeded for client %q", clientID), retry)
+		"rate limit exceeded for client %q", key), retry)
+}
+
+// RateLimitedCounts returns how many requests of each operation the rate limiter refused
+// with 429 (injected 429 faults are not counted here).
+func (s *Server) RateLimitedCounts() map[Operation]int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	out := make(map[Operation]int, len(operations))
+	for _, op := range operations {
+		out[op] = s.rateLimited[op]
+	}
+	return out
 }

@@ -17,7 +17,7 @@ func (s *Server) revoke(c *call) *response {
 		return c.early(e)
 	}
 	c.clientID, c.callerTokenID = who.clientID, who.tokenID
-	if e := s.rateLimit(who.clientID); e != nil {
+	if e := s.rateLimit(c, who.clientID); e != nil {
 		return c.early(e)
 	}
 	if !c.wait() {

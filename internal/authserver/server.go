@@ -76,10 +76,12 @@ type Server struct {
 	children map[string][]string // long-term id -> ids of its short-term tokens
 	usedJTIs map[string]time.Time
 	counts   map[Operation]int
-	faults   map[Operation][]*queuedFault
-	idem     *idempotencyStore
-	limiter  *rateLimiter
-	version  uint64 // bumped by every change, so that saves never go backwards
+	// rateLimited counts the requests the rate limiter refused, per operation.
+	rateLimited map[Operation]int
+	faults      map[Operation][]*queuedFault
+	idem        *idempotencyStore
+	limiter     *rateLimiter
+	version     uint64 // bumped by every change, so that saves never go backwards
 
 	saveMu       sync.Mutex
 	savedVersion uint64
@@ -92,21 +94,22 @@ func New(opts Options) (*Server, error) {
 		return nil, fmt.Errorf("generate signing key: %w", err)
 	}
 	s := &Server{
-		clock:     opts.Clock,
-		issuer:    opts.Issuer,
-		log:       opts.Logger,
-		statePath: opts.StatePath,
-		controls:  opts.TestControls,
-		signKey:   key,
-		clients:   map[string]*client{},
-		tokens:    map[string]*token{},
-		bySecret:  map[string]string{},
-		children:  map[string][]string{},
-		usedJTIs:  map[string]time.Time{},
-		counts:    map[Operation]int{},
-		faults:    map[Operation][]*queuedFault{},
-		idem:      newIdempotencyStore(),
-		limiter:   newRateLimiter(opts.RateLimit),
+		clock:       opts.Clock,
+		issuer:      opts.Issuer,
+		log:         opts.Logger,
+		statePath:   opts.StatePath,
+		controls:    opts.TestControls,
+		signKey:     key,
+		clients:     map[string]*client{},
+		tokens:      map[string]*token{},
+		bySecret:    map[string]string{},
+		children:    map[string][]string{},
+		usedJTIs:    map[string]time.Time{},
+		counts:      map[Operation]int{},
+		rateLimited: map[Operation]int{},
+		faults:      map[Operation][]*queuedFault{},
+		idem:        newIdempotencyStore(),
+		limiter:     newRateLimiter(opts.RateLimit),
 	}
 	if s.clock == nil {
 		s.clock = realClock{}
@@ -224,7 +227,7 @@ func (s *Server) serveOperation(w http.ResponseWriter, c *call) {
 
 	if f := c.fault; f.Status != 0 && !f.AfterProcessing && !f.DropConnection {
 		if !c.wait() {
-			s.abandon(c)
+			s.abandon(w, c)
 			return
 		}
 		c.outcome = "fault"
@@ -242,7 +245,7 @@ func (s *Server) serveOperation(w http.ResponseWriter, c *call) {
 		resp = s.revoke(c)
 	}
 	if resp == nil {
-		s.abandon(c)
+		s.abandon(w, c)
 		return
 	}
 	switch {
@@ -285,9 +288,12 @@ func (c *call) early(e *apiError) *response {
 	return errorResponse(e, c.requestID)
 }
 
-func (s *Server) abandon(c *call) {
+// abandon ends a request whose client went away. The connection is closed rather than
+// left to net/http, which would answer an implicit 200 that the contract does not declare.
+func (s *Server) abandon(w http.ResponseWriter, c *call) {
 	c.outcome = "abandoned"
 	s.logCall(c, 0, "")
+	dropConnection(w)
 }
 
 // finish writes the answer and logs the request.
@@ -426,9 +432,10 @@ func (s *Server) RequestCounts() map[Operation]int {
 	return out
 }
 
-// ResetCounts sets all request counts to zero.
+// ResetCounts sets all request counts, and the rate limiter's refusals, to zero.
 func (s *Server) ResetCounts() {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	clear(s.counts)
+	clear(s.rateLimited)
 }

@@ -74,7 +74,7 @@ func (s *Server) issueShort(c *call) *response {
 		return c.early(unauthorized(codeInvalidToken, "a long-term token is required"))
 	}
 	c.clientID, c.callerTokenID = who.clientID, who.tokenID
-	if e := s.rateLimit(who.clientID); e != nil {
+	if e := s.rateLimit(c, who.clientID); e != nil {
 		return c.early(e)
 	}
 	return s.idempotent(c, key, "token:"+who.tokenID, req.hash, func() *response {

@@ -271,9 +271,9 @@ func TestConformance_Errors(t *testing.T) {
 		},
 		{
 			name: "429 rate_limited: the client's rate limit is spent",
-			opts: []harnessOption{withMaxRetries(0), withRateLimit(authserver.RateLimit{PerSecond: 1, Burst: 1})},
+			opts: []harnessOption{withMaxRetries(0), withRateLimit(authserver.RateLimit{PerSecond: 0.001, Burst: 1})},
 			call: func(h *harness) error {
-				long := h.issueLong() // spends the burst; the manual clock never refills it
+				long := h.issueLong() // spends the burst; real time refills it only after 1000 s
 				_, err := h.client.IssueShortTermToken(h.ctx(), authclient.IssueShortTermTokenInput{LongTermToken: long.Token})
 				return err
 			},
@@ -349,7 +349,7 @@ func TestConformance_Error400InvalidRequest_RawRequests(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
 			h := newHarness(t)
-			status, code := h.rawPost("/auth/tokens/long", tc.header, tc.body)
+			status, code := h.rawIssueLong(tc.header, tc.body)
 			if status != http.StatusBadRequest || code != "invalid_request" {
 				t.Errorf("got HTTP %d %q, want 400 invalid_request", status, code)
 			}
@@ -378,13 +378,13 @@ func TestConformance_Error422IdempotencyKeyReused_RawRequest(t *testing.T) {
 	header := map[string]string{"X-Client-Id": clientA, "Idempotency-Key": "raw-key-1"}
 	first := `{"grant_type":"client_credentials","client_id":"client-a","client_secret":"` + secretA + `","name":"one"}`
 	other := `{"grant_type":"client_credentials","client_id":"client-a","client_secret":"` + secretA + `","name":"two"}`
-	if status, _ := h.rawPost("/auth/tokens/long", header, first); status != http.StatusCreated {
+	if status, _ := h.rawIssueLong(header, first); status != http.StatusCreated {
 		t.Fatalf("first request: HTTP %d, want 201", status)
 	}
-	if status, code := h.rawPost("/auth/tokens/long", header, other); status != http.StatusUnprocessableEntity || code != "idempotency_key_reused" {
+	if status, code := h.rawIssueLong(header, other); status != http.StatusUnprocessableEntity || code != "idempotency_key_reused" {
 		t.Errorf("other body: HTTP %d %q, want 422 idempotency_key_reused", status, code)
 	}
-	if status, _ := h.rawPost("/auth/tokens/long", header, first); status != http.StatusCreated {
+	if status, _ := h.rawIssueLong(header, first); status != http.StatusCreated {
 		t.Errorf("same body again: HTTP %d, want the replayed 201", status)
 	}
 	if n := len(h.longTokens()); n != 1 {

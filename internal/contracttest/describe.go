@@ -225,11 +225,13 @@ func looksLikeJWT(s string) bool {
 		if p == "" {
 			return false
 		}
-		for _, r := range p {
-			if !(r >= 'A' && r <= 'Z' || r >= 'a' && r <= 'z' || r >= '0' && r <= '9' || r == '-' || r == '_') {
-				return false
-			}
+		if strings.ContainsFunc(p, func(r rune) bool { return !isBase64URLChar(r) }) {
+			return false
 		}
 	}
 	return true
+}
+
+func isBase64URLChar(r rune) bool {
+	return r >= 'A' && r <= 'Z' || r >= 'a' && r <= 'z' || r >= '0' && r <= '9' || r == '-' || r == '_'
 }

@@ -194,7 +194,11 @@ func newHarness(t *testing.T, opts ...harnessOption) *harness {
 	ts := httptest.NewServer(v.Handler(handler))
 	t.Cleanup(ts.Close)
 
-	base := http.DefaultTransport.(*http.Transport).Clone()
+	defaultTransport, ok := http.DefaultTransport.(*http.Transport)
+	if !ok {
+		t.Fatalf("http.DefaultTransport is a %T", http.DefaultTransport)
+	}
+	base := defaultTransport.Clone()
 	t.Cleanup(base.CloseIdleConnections)
 	var rt = v.Transport(base)
 	if o.wrap != nil {
@@ -315,10 +319,11 @@ func (h *harness) signAssertion(key crypto.Signer, jti string) string {
 	return signed
 }
 
-// rawPost sends a hand-made request through the validating transport and decodes the
-// Error body of the answer.
-func (h *harness) rawPost(path string, header map[string]string, body string) (status int, code string) {
+// rawIssueLong sends a hand-made issueLongTermToken request through the validating
+// transport and decodes the Error body of the answer.
+func (h *harness) rawIssueLong(header map[string]string, body string) (status int, code string) {
 	h.t.Helper()
+	const path = "/auth/tokens/long"
 	req, err := http.NewRequestWithContext(h.ctx(), http.MethodPost, h.endpoint+path, strings.NewReader(body))
 	if err != nil {
 		h.t.Fatal(err)

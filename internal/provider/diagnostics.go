@@ -85,14 +85,24 @@ func apiErrorDetail(mechanism string, err error) string {
 	return b.String()
 }
 
+// notTheAPIHint explains an answer that is not the contract's: something other than the
+// Auth API answered, or the API is broken.
+const notTheAPIHint = "The answer does not follow the Auth API contract: check that endpoint points at the Auth API " +
+	"(a proxy, a login page or a wrong path answers like this), or report it to the API's operators."
+
 func errorHint(apiErr *authclient.APIError, mechanism string, err error) string {
 	if apiErr == nil {
-		if errors.Is(err, context.DeadlineExceeded) {
+		switch {
+		case errors.Is(err, context.DeadlineExceeded):
 			return "The operation timed out: check the endpoint's reachability, or raise request_timeout or the resource's timeouts."
+		case errors.Is(err, authclient.ErrInvalidResponse):
+			return notTheAPIHint
 		}
 		return "Check the provider's endpoint, the network path to it and ca_cert_pem; retries were exhausted or not allowed."
 	}
 	switch apiErr.Code {
+	case "":
+		return notTheAPIHint
 	case "invalid_client":
 		return "Check client_id and the client's credential (client_secret, or the key registered for assertions)."
 	case "invalid_grant":

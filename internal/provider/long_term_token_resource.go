@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"regexp"
 	"strings"
 	"time"
 
@@ -43,8 +42,6 @@ const (
 // pendingIssueIDPrefix marks the id of a placeholder left by an issuance in doubt; the
 // Idempotency-Key follows it.
 const pendingIssueIDPrefix = "pending-issue:"
-
-var longTermTokenIDPattern = regexp.MustCompile(`^lt_[A-Za-z0-9]{16,64}$`)
 
 // NewLongTermTokenResource is the auth_long_term_token resource: create issues, update
 // rotates, delete revokes.
@@ -163,7 +160,7 @@ func (r *longTermTokenResource) Schema(ctx context.Context, _ resource.SchemaReq
 				Computed:            true,
 			},
 			"previous_token_expires_at": schema.StringAttribute{
-				MarkdownDescription: "When the replaced token stops (stopped) working, after a rotation (RFC 3339).",
+				MarkdownDescription: "After a rotation, when the replaced token stops working (RFC 3339).",
 				Computed:            true,
 			},
 			"timeouts": timeouts.Attributes(ctx, timeouts.Opts{Create: true, Update: true, Delete: true}),
@@ -481,7 +478,7 @@ func (r *longTermTokenResource) revokeLostIssue(ctx context.Context, client *aut
 }
 
 func (r *longTermTokenResource) ImportState(ctx context.Context, req resource.ImportStateRequest, resp *resource.ImportStateResponse) {
-	if !longTermTokenIDPattern.MatchString(req.ID) {
+	if !authclient.IsLongTermTokenID(req.ID) {
 		resp.Diagnostics.AddError("Invalid import id",
 			fmt.Sprintf("%q is not a long-term token id; use the id of the token, such as lt_0123456789abcdef.", req.ID))
 		return

@@ -24,7 +24,7 @@ import (
 	"github.com/example/terraform-provider-auth/internal/authserver"
 )
 
-const tokenAddr = "auth_long_term_token.test"
+const tokenAddr = "auth_long_term_token.test" //nolint:gosec // G101: a resource address, not a credential
 
 var (
 	longTermIDRegexp  = regexp.MustCompile(`^lt_[A-Za-z0-9]{16,64}$`)

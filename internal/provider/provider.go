@@ -8,12 +8,10 @@ import (
 	"time"
 
 	"github.com/hashicorp/terraform-plugin-framework-validators/int64validator"
-	"github.com/hashicorp/terraform-plugin-framework-validators/providervalidator"
 	"github.com/hashicorp/terraform-plugin-framework-validators/stringvalidator"
 	"github.com/hashicorp/terraform-plugin-framework/datasource"
 	"github.com/hashicorp/terraform-plugin-framework/ephemeral"
 	"github.com/hashicorp/terraform-plugin-framework/function"
-	"github.com/hashicorp/terraform-plugin-framework/path"
 	"github.com/hashicorp/terraform-plugin-framework/provider"
 	"github.com/hashicorp/terraform-plugin-framework/provider/schema"
 	"github.com/hashicorp/terraform-plugin-framework/resource"
@@ -112,14 +110,16 @@ func (p *authProvider) Schema(_ context.Context, _ provider.SchemaRequest, resp 
 			"access_token": schema.StringAttribute{
 				MarkdownDescription: "A short-term token with scope `tokens:write` (env `AUTH_ACCESS_TOKEN`), grant `token_exchange`, " +
 					"typically `ephemeral.auth_short_term_token.<name>.token`." + stepUp,
-				Optional:  true,
-				Sensitive: true,
+				Optional:   true,
+				Sensitive:  true,
+				Validators: []validator.String{stringvalidator.LengthAtLeast(1)},
 			},
 			"long_term_token": schema.StringAttribute{
 				MarkdownDescription: "Default long-term token for `auth_short_term_token` (env `AUTH_LONG_TERM_TOKEN`), " +
 					"also used to revoke imported tokens whose secret is unknown.",
-				Optional:  true,
-				Sensitive: true,
+				Optional:   true,
+				Sensitive:  true,
+				Validators: []validator.String{stringvalidator.LengthAtLeast(1)},
 			},
 			"max_retries": schema.Int64Attribute{
 				MarkdownDescription: "Retries of a failed request (env `AUTH_MAX_RETRIES`), default `4`, from 0 to 10. " +
@@ -142,17 +142,7 @@ func (p *authProvider) Schema(_ context.Context, _ provider.SchemaRequest, resp 
 }
 
 func (p *authProvider) ConfigValidators(context.Context) []provider.ConfigValidator {
-	return []provider.ConfigValidator{
-		providervalidator.Conflicting(stepUpPaths()...),
-	}
-}
-
-func stepUpPaths() []path.Expression {
-	paths := make([]path.Expression, 0, len(stepUpAttributes))
-	for _, name := range stepUpAttributes {
-		paths = append(paths, path.MatchRoot(name))
-	}
-	return paths
+	return []provider.ConfigValidator{oneStepUpValidator{}}
 }
 
 func (p *authProvider) Configure(ctx context.Context, req provider.ConfigureRequest, resp *provider.ConfigureResponse) {

@@ -214,7 +214,7 @@ func resolveStepUp(config providerModel) (resolvedStepUp, diag.Diagnostics) {
 		"private_key_pem": config.PrivateKeyPEM,
 		"access_token":    config.AccessToken,
 	}
-	envNames := map[string]string{
+	envNames := map[string]string{ //nolint:gosec // G101: names of environment variables, not credentials
 		"client_secret":   "AUTH_CLIENT_SECRET",
 		"otp_code":        "AUTH_OTP_CODE",
 		"assertion":       "AUTH_ASSERTION",
@@ -257,16 +257,23 @@ func resolveStepUp(config providerModel) (resolvedStepUp, diag.Diagnostics) {
 		}
 	}
 
+	// from names where a bad value came from: configuration shows itself, a variable does not.
+	from := func(name string) string {
+		if fromEnv {
+			return "The environment variable " + envNames[name] + ": "
+		}
+		return ""
+	}
 	out.ClientSecret = values["client_secret"]
 	out.OTPCode = values["otp_code"]
 	if out.OTPCode != "" && !otpCodePattern.MatchString(out.OTPCode) {
-		diags.AddAttributeError(path.Root("otp_code"), "Invalid otp_code", "The one-time code must be 6 to 8 digits.")
+		diags.AddAttributeError(path.Root("otp_code"), "Invalid otp_code", from("otp_code")+"The one-time code must be 6 to 8 digits.")
 	}
 	out.Assertion = values["assertion"]
 	if pemText := values["private_key_pem"]; pemText != "" {
 		key, err := authclient.ParsePrivateKeyPEM(pemText)
 		if err != nil {
-			diags.AddAttributeError(path.Root("private_key_pem"), "Invalid private_key_pem", err.Error())
+			diags.AddAttributeError(path.Root("private_key_pem"), "Invalid private_key_pem", from("private_key_pem")+err.Error())
 		}
 		out.PrivateKey = key
 	}
@@ -274,7 +281,7 @@ func resolveStepUp(config providerModel) (resolvedStepUp, diag.Diagnostics) {
 		out.AccessToken = token
 		claims := jwt.MapClaims{}
 		if _, _, err := jwt.NewParser().ParseUnverified(token, claims); err != nil {
-			diags.AddAttributeError(path.Root("access_token"), "Invalid access_token",
+			diags.AddAttributeError(path.Root("access_token"), "Invalid access_token", from("access_token")+
 				"The access token is not a JWT short-term token; use the token of an auth_short_term_token with scope tokens:write.")
 		} else {
 			out.subject, _ = claims.GetSubject()

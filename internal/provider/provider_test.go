@@ -39,10 +39,23 @@ import (
 // minTerraform is the oldest CLI the suite accepts: ephemeral resources need 1.10.
 var minTerraform = version.Must(version.NewVersion("1.10.0"))
 
+// minTerraformEnv lowers minTerraform on purpose. Only `make testcompat` sets it, to run the
+// resource tests on an older CLI while the ephemeral resource and function tests skip below
+// the version they need (tfversion.SkipBelow); `make test` never skips.
+const minTerraformEnv = "TEST_TERRAFORM_MIN_VERSION"
+
 // TestMain picks a Terraform CLI >= 1.10 on purpose and fails loudly without one, so that no
 // acceptance test is ever skipped for want of Terraform. It also isolates the suite from
 // the developer's AUTH_* variables and CLI configuration.
 func TestMain(m *testing.M) {
+	if v := os.Getenv(minTerraformEnv); v != "" {
+		lowered, err := version.NewVersion(v)
+		if err != nil {
+			fmt.Fprintf(os.Stderr, "FATAL: %s=%q is not a version: %v\n", minTerraformEnv, v, err)
+			os.Exit(1)
+		}
+		minTerraform = lowered
+	}
 	tf, err := findTerraform()
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "FATAL:", err)
@@ -71,7 +84,7 @@ func TestMain(m *testing.M) {
 }
 
 func fileExists(p string) bool {
-	_, err := os.Stat(p)
+	_, err := os.Stat(p) //nolint:gosec // G703: checks the CLI configuration file that the developer named
 	return err == nil
 }
 
@@ -88,7 +101,7 @@ func findTerraform() (string, error) {
 	candidates = append(candidates, "/usr/local/bin/terraform")
 	var seen []string
 	for _, c := range candidates {
-		out, err := exec.Command(c, "version", "-json").Output()
+		out, err := exec.Command(c, "version", "-json").Output() //nolint:gosec // G702: runs the Terraform CLI that the developer chose, as the tests do
 		if err != nil {
 			seen = append(seen, c+": "+err.Error())
 			continue
@@ -188,6 +201,7 @@ func newTestEnv(t *testing.T, options ...func(*authserver.Options)) *testEnv {
 				OTPCodes:      []string{"123456", "234567", "345678"},
 				PublicKeysPEM: pubs,
 			},
+			//nolint:gosec // G101: a made-up secret of the test server
 			{
 				ID:            otherClientID,
 				Secret:        "other-team-secret-value",

@@ -76,6 +76,7 @@ func (r *shortTermTokenEphemeralResource) Schema(_ context.Context, _ ephemeral.
 				MarkdownDescription: "The long-term token to exchange; default: the provider's `long_term_token` (env `AUTH_LONG_TERM_TOKEN`).",
 				Optional:            true,
 				Sensitive:           true,
+				Validators:          []validator.String{stringvalidator.LengthAtLeast(1)},
 			},
 			"scopes": schema.SetAttribute{
 				MarkdownDescription: "Scopes to request, a subset of the long-term token's; omitted, all of them. The result holds the scopes granted.",
@@ -188,7 +189,10 @@ func (r *shortTermTokenEphemeralResource) Open(ctx context.Context, req ephemera
 	// The server caps a token's life at its parent's expiry; a shorter life than asked for
 	// would surprise whoever relies on ttl_seconds, so it is an error, and the token goes.
 	if tok.ExpiresIn < int64(in.TTLSeconds) {
-		r.revoke(ctx, client, closeState{TokenID: tok.TokenID, Token: tok.Token})
+		if err := r.revoke(ctx, client, closeState{TokenID: tok.TokenID, Token: tok.Token}); err != nil {
+			resp.Diagnostics.AddWarning("Cannot revoke short-term token "+tok.TokenID,
+				fmt.Sprintf("The token that was issued with too short a life is left to expire at %s: %v", tok.ExpiresAt.UTC().Format(time.RFC3339), err))
+		}
 		resp.Diagnostics.AddAttributeError(path.Root("ttl_seconds"), "ttl_seconds outlives the long-term token",
 			fmt.Sprintf("The long-term token %s expires at %s, %d seconds from now, before the %d seconds asked for. "+
 				"Lower ttl_seconds, or rotate the long-term token.", tok.ParentTokenID, tok.ExpiresAt.UTC().Format(time.RFC3339), tok.ExpiresIn, in.TTLSeconds))

@@ -3,6 +3,7 @@ package provider
 import (
 	"fmt"
 	"regexp"
+	"strings"
 	"testing"
 	"time"
 
@@ -140,7 +141,8 @@ resource "echo" "test" {}
 	})
 }
 
-// TestAccShortTermToken_errors: each way an exchange fails names the cause and the attribute.
+// TestAccShortTermToken_errors: every bad argument, and each way an exchange fails, is an
+// error that names the cause and that Terraform shows against the argument.
 func TestAccShortTermToken_errors(t *testing.T) {
 	t.Parallel()
 	e := newTestEnv(t)
@@ -163,6 +165,7 @@ provider "echo" {
 resource "echo" "test" {}
 `, body)
 	}
+	const length = "Invalid Attribute Value Length"
 	cases := map[string]struct {
 		config string
 		before func()
@@ -170,28 +173,52 @@ resource "echo" "test" {}
 	}{
 		"no long-term token": {
 			config: ephemeralConfig(e.providerBlock(), ""),
-			want:   `(?s)No long-term token to exchange.*long_term_token`,
+			want:   `(?s)Error: No long-term token to exchange.*Set long_term_token here, or the provider's long_term_token`,
+		},
+		"empty long-term token": {
+			config: ephemeralConfig(e.providerBlock(), `long_term_token = ""`),
+			want:   attributeError("long_term_token", length, "string length must be at least 1"),
 		},
 		"revoked long-term token": {
 			config: ephemeralConfig(e.providerBlock(), fmt.Sprintf("long_term_token = %q", revoked.Token)),
-			want:   `(?s)HTTP 401.*Long-term token not accepted.*expired, revoked or unknown`,
+			want:   `(?s)HTTP 401.*` + attributeError("long_term_token", "Long-term token not accepted", "expired, revoked or unknown"),
 		},
 		"scopes not held": {
 			config: ephemeralConfig(e.providerBlock(), fmt.Sprintf("long_term_token = %q\n  scopes = [\"deploy:write\"]", narrow.Token)),
-			want:   `(?s)HTTP 403 insufficient_scope.*Scopes not held by the long-term token`,
+			want:   `(?s)HTTP 403 insufficient_scope.*` + attributeError("scopes", "Scopes not held by the long-term token", "Request only scopes that the long-term token holds"),
 		},
 		"ttl beyond the parent's life": {
 			config: ephemeralConfig(e.providerBlock(), fmt.Sprintf("long_term_token = %q\n  ttl_seconds = 3600", shortLived.Token)),
 			before: func() { e.clock.Set(shortLived.ExpiresAt.Add(-10 * time.Minute)) },
-			want:   `(?s)ttl_seconds outlives the long-term token.*Lower ttl_seconds`,
+			want:   attributeError("ttl_seconds", "ttl_seconds outlives the long-term token", "Lower ttl_seconds"),
 		},
-		"ttl out of range": {
-			config: ephemeralConfig(e.providerBlock(), `ttl_seconds = 30`),
-			want:   `(?s)ttl_seconds.*between 60 and 3600`,
+		"ttl too short": {
+			config: ephemeralConfig(e.providerBlock(), `ttl_seconds = 59`),
+			want:   attributeError("ttl_seconds", "Invalid Attribute Value", "value must be between 60 and 3600"),
+		},
+		"ttl too long": {
+			config: ephemeralConfig(e.providerBlock(), `ttl_seconds = 3601`),
+			want:   attributeError("ttl_seconds", "Invalid Attribute Value", "value must be between 60 and 3600"),
 		},
 		"scope syntax": {
 			config: ephemeralConfig(e.providerBlock(), `scopes = ["NOT A SCOPE"]`),
-			want:   `(?s)scopes.*must be a scope`,
+			want:   attributeError("scopes", "Invalid Attribute Value Match", "must be a scope"),
+		},
+		"no scopes": {
+			config: ephemeralConfig(e.providerBlock(), `scopes = []`),
+			want:   attributeError("scopes", "Invalid Attribute Value", "set must contain at least 1 elements"),
+		},
+		"empty audience": {
+			config: ephemeralConfig(e.providerBlock(), `audience = ""`),
+			want:   attributeError("audience", length, "string length must be between 1 and 256"),
+		},
+		"audience too long": {
+			config: ephemeralConfig(e.providerBlock(), fmt.Sprintf("audience = %q", strings.Repeat("a", 257))),
+			want:   attributeError("audience", length, "string length must be between 1 and 256"),
+		},
+		"revoke_on_close not a bool": {
+			config: ephemeralConfig(e.providerBlock(), `revoke_on_close = "maybe"`),
+			want:   attributeError("revoke_on_close", "Incorrect attribute value type", `Inappropriate value for attribute "revoke_on_close": a bool is required`),
 		},
 	}
 	for name, tc := range cases {

@@ -12,7 +12,10 @@ import (
 	"time"
 
 	"github.com/hashicorp/terraform-plugin-framework-validators/stringvalidator"
+	"github.com/hashicorp/terraform-plugin-framework/path"
+	"github.com/hashicorp/terraform-plugin-framework/provider"
 	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
+	"github.com/hashicorp/terraform-plugin-framework/types"
 
 	"github.com/example/terraform-provider-auth/internal/authclient"
 )
@@ -146,4 +149,36 @@ func scopeValidators() []validator.String {
 		stringvalidator.LengthBetween(1, 64),
 		stringvalidator.RegexMatches(scopePattern, "must be a scope such as \"tokens:write\": lower-case words of letters, digits and _ joined by ':'"),
 	}
+}
+
+// oneStepUpValidator refuses more than one step-up mechanism in configuration and names the
+// ones set (the framework's Conflicting validator lists every candidate instead).
+type oneStepUpValidator struct{}
+
+func (oneStepUpValidator) Description(context.Context) string {
+	return "at most one of " + strings.Join(stepUpAttributes, ", ") + " may be set"
+}
+
+func (v oneStepUpValidator) MarkdownDescription(ctx context.Context) string {
+	return v.Description(ctx)
+}
+
+func (oneStepUpValidator) ValidateProvider(ctx context.Context, req provider.ValidateConfigRequest, resp *provider.ValidateConfigResponse) {
+	var set []string
+	for _, name := range stepUpAttributes {
+		var v types.String
+		resp.Diagnostics.Append(req.Config.GetAttribute(ctx, path.Root(name), &v)...)
+		if !v.IsNull() { // unknown counts: it will be set
+			set = append(set, name)
+		}
+	}
+	if len(set) < 2 {
+		return
+	}
+	names, quantity := strings.Join(set[:len(set)-1], ", ")+" and "+set[len(set)-1], "all"
+	if len(set) == 2 {
+		quantity = "both"
+	}
+	resp.Diagnostics.AddAttributeError(path.Root(set[1]), "Conflicting step-up mechanisms",
+		fmt.Sprintf("%s are %s set, but at most one step-up mechanism may be configured: keep one of them.", names, quantity))
 }
