@@ -115,3 +115,25 @@ func (t attemptTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 	tflog.SubsystemDebug(req.Context(), logSubsystem, "Auth API request", fields)
 	return resp, nil
 }
+
+// issuedToken is an answer of an issuance: it knows its secret and how to log itself.
+type issuedToken interface {
+	issued() (secret, message string, fields map[string]any)
+}
+
+// issue sends an issuance call and decodes its answer, the path both issuances share.
+func issue[T issuedToken](ctx context.Context, c *Client, cl *call, decode func([]byte) (T, error)) (T, error) {
+	var none T
+	ctx = logContext(ctx, cl.secrets...)
+	ans, err := c.send(ctx, cl)
+	if err != nil {
+		return none, err
+	}
+	tok, err := decode(ans.body)
+	if err != nil {
+		return none, ans.invalid(cl.op, err)
+	}
+	secret, message, fields := tok.issued()
+	tflog.SubsystemDebug(maskSecrets(ctx, secret), logSubsystem, message, fields)
+	return tok, nil
+}

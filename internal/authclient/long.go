@@ -7,8 +7,6 @@ import (
 	"fmt"
 	"net/http"
 	"time"
-
-	"github.com/hashicorp/terraform-plugin-log/tflog"
 )
 
 const (
@@ -39,20 +37,13 @@ func (c *Client) IssueLongTermToken(ctx context.Context, in IssueLongTermTokenIn
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", opIssueLong, err)
 	}
-	ctx = logContext(ctx, cl.secrets...)
-	ans, err := c.send(ctx, cl)
-	if err != nil {
-		return nil, err
+	return issue(ctx, c, cl, decodeLongTermToken)
+}
+
+func (t *LongTermToken) issued() (secret, message string, fields map[string]any) {
+	return t.Token, "Issued long-term token", map[string]any{
+		"token_id": t.TokenID, "rotated_from": t.RotatedFrom, "expires_at": t.ExpiresAt.Format(time.RFC3339),
 	}
-	tok, err := decodeLongTermToken(ans.body)
-	if err != nil {
-		return nil, ans.invalid(opIssueLong, err)
-	}
-	ctx = maskSecrets(ctx, tok.Token)
-	tflog.SubsystemDebug(ctx, logSubsystem, "Issued long-term token", map[string]any{
-		"token_id": tok.TokenID, "rotated_from": tok.RotatedFrom, "expires_at": tok.ExpiresAt.Format(time.RFC3339),
-	})
-	return tok, nil
 }
 
 func (c *Client) longCall(in IssueLongTermTokenInput) (*call, error) {

@@ -7,8 +7,6 @@ import (
 	"fmt"
 	"net/http"
 	"time"
-
-	"github.com/hashicorp/terraform-plugin-log/tflog"
 )
 
 const (
@@ -30,20 +28,13 @@ func (c *Client) IssueShortTermToken(ctx context.Context, in IssueShortTermToken
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", opIssueShort, err)
 	}
-	ctx = logContext(ctx, cl.secrets...)
-	ans, err := c.send(ctx, cl)
-	if err != nil {
-		return nil, err
+	return issue(ctx, c, cl, decodeShortTermToken)
+}
+
+func (t *ShortTermToken) issued() (secret, message string, fields map[string]any) {
+	return t.Token, "Issued short-term token", map[string]any{
+		"token_id": t.TokenID, "parent_token_id": t.ParentTokenID, "expires_at": t.ExpiresAt.Format(time.RFC3339),
 	}
-	tok, err := decodeShortTermToken(ans.body)
-	if err != nil {
-		return nil, ans.invalid(opIssueShort, err)
-	}
-	ctx = maskSecrets(ctx, tok.Token)
-	tflog.SubsystemDebug(ctx, logSubsystem, "Issued short-term token", map[string]any{
-		"token_id": tok.TokenID, "parent_token_id": tok.ParentTokenID, "expires_at": tok.ExpiresAt.Format(time.RFC3339),
-	})
-	return tok, nil
 }
 
 func (c *Client) shortCall(in IssueShortTermTokenInput) (*call, error) {

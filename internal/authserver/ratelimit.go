@@ -101,11 +101,5 @@ func (s *Server) rateLimit(c *call, key string) *apiError {
 // RateLimitedCounts returns how many requests of each operation the rate limiter refused
 // with 429 (injected 429 faults are not counted here).
 func (s *Server) RateLimitedCounts() map[Operation]int {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	out := make(map[Operation]int, len(operations))
-	for _, op := range operations {
-		out[op] = s.rateLimited[op]
-	}
-	return out
+	return s.countsOf(s.rateLimited)
 }

@@ -423,11 +423,16 @@ func (s *Server) Token(id string) (TokenRecord, bool) {
 // RequestCounts returns how many requests each operation received, including those
 // answered by a fault, the rate limiter or an error.
 func (s *Server) RequestCounts() map[Operation]int {
+	return s.countsOf(s.counts)
+}
+
+// countsOf copies a per-operation counter under the lock, with every operation present.
+func (s *Server) countsOf(counter map[Operation]int) map[Operation]int {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	out := make(map[Operation]int, len(operations))
 	for _, op := range operations {
-		out[op] = s.counts[op]
+		out[op] = counter[op]
 	}
 	return out
 }

@@ -46,17 +46,14 @@ resource "auth_long_term_token" "test" {
   rotation_triggers = { version = %q }
 }`, version)
 	}
-	var firstID string
+	var first capturedToken
 	resource.UnitTest(t, resource.TestCase{
 		ProtoV6ProviderFactories: e.factories(),
 		CheckDestroy:             e.checkNoActiveTokens,
 		Steps: []resource.TestStep{
 			{
-				Config: config("1"),
-				ConfigStateChecks: []statecheck.StateCheck{serverCheck(func(s *tfjson.State) (err error) {
-					firstID, err = stateAttr(s, tokenAddr, "token_id")
-					return err
-				})},
+				Config:            config("1"),
+				ConfigStateChecks: []statecheck.StateCheck{capture(&first)},
 			},
 			{
 				PreConfig:   e.lostRotationAnswers,
@@ -66,14 +63,14 @@ resource "auth_long_term_token" "test" {
 			{
 				PreConfig: func() {
 					e.server.ClearFaults()
-					if _, ok := e.successorOf(firstID); !ok {
+					if _, ok := e.successorOf(first.id); !ok {
 						t.Fatalf("the lost rotation did not reach the server; the test proves nothing\n%s", e.serverLog())
 					}
 				},
 				Config: config("2"),
 				ConfigStateChecks: []statecheck.StateCheck{
 					serverCheck(func(s *tfjson.State) error {
-						successor, _ := e.successorOf(firstID)
+						successor, _ := e.successorOf(first.id)
 						if id, _ := stateAttr(s, tokenAddr, "token_id"); id != successor.ID {
 							return fmt.Errorf("state holds %s, want the successor %s the lost rotation minted\n%s", id, successor.ID, e.serverLog())
 						}
@@ -106,15 +103,15 @@ resource "auth_long_term_token" "test" {
   rotation_triggers = { version = %q }
 }`, version)
 	}
-	var firstID string
+	var first capturedToken
 	resource.UnitTest(t, resource.TestCase{
 		ProtoV6ProviderFactories: e.factories(),
 		CheckDestroy: func(*terraform.State) error {
 			// The successor of the lost rotation is the one token the message told the user
 			// to revoke; revoke it as they would, then nothing may stay active.
-			successor, ok := e.successorOf(firstID)
+			successor, ok := e.successorOf(first.id)
 			if !ok {
-				return fmt.Errorf("no successor of %s on the server", firstID)
+				return fmt.Errorf("no successor of %s on the server", first.id)
 			}
 			if err := e.revokeAsAdmin(successor.ID); err != nil {
 				return err
@@ -123,11 +120,8 @@ resource "auth_long_term_token" "test" {
 		},
 		Steps: []resource.TestStep{
 			{
-				Config: config("123456", "1"),
-				ConfigStateChecks: []statecheck.StateCheck{serverCheck(func(s *tfjson.State) (err error) {
-					firstID, err = stateAttr(s, tokenAddr, "token_id")
-					return err
-				})},
+				Config:            config("123456", "1"),
+				ConfigStateChecks: []statecheck.StateCheck{capture(&first)},
 			},
 			{
 				PreConfig:   e.lostRotationAnswers,

@@ -232,35 +232,33 @@ func (r *longTermTokenResource) ModifyPlan(ctx context.Context, req resource.Mod
 		return
 	}
 	tflog.Info(ctx, "auth_long_term_token will rotate", map[string]any{"token_id": state.TokenID.ValueString(), "reasons": reasons})
-	plan.markIssuedUnknown()
+	plan.setAllIssued(types.StringUnknown())
 	if config.Scopes.IsNull() {
 		plan.Scopes = types.SetUnknown(types.StringType)
 	}
 	resp.Diagnostics.Append(resp.Plan.Set(ctx, &plan)...)
 }
 
-func (m *longTermTokenModel) keepIssued(state longTermTokenModel) {
-	m.ID, m.TokenID, m.Token, m.TokenType, m.ClientID = state.ID, state.TokenID, state.Token, state.TokenType, state.ClientID
-	m.IssuedAt, m.ExpiresAt = state.IssuedAt, state.ExpiresAt
-	m.RotatedFrom, m.PreviousTokenExpiresAt = state.RotatedFrom, state.PreviousTokenExpiresAt
+// issued lists the attributes that each issuance sets.
+func (m *longTermTokenModel) issued() []*types.String {
+	return []*types.String{&m.ID, &m.TokenID, &m.Token, &m.TokenType, &m.ClientID,
+		&m.IssuedAt, &m.ExpiresAt, &m.RotatedFrom, &m.PreviousTokenExpiresAt}
 }
 
-// markIssuedNull leaves a placeholder that holds no token: every computed value is null.
-func (m *longTermTokenModel) markIssuedNull() {
-	m.ID, m.TokenID, m.Token = types.StringNull(), types.StringNull(), types.StringNull()
-	m.TokenType, m.ClientID = types.StringNull(), types.StringNull()
-	m.IssuedAt, m.ExpiresAt = types.StringNull(), types.StringNull()
-	m.RotatedFrom, m.PreviousTokenExpiresAt = types.StringNull(), types.StringNull()
-	if m.Scopes.IsUnknown() {
-		m.Scopes = types.SetNull(types.StringType)
+// keepIssued plans no new token: every issued value stays as in state.
+func (m *longTermTokenModel) keepIssued(state longTermTokenModel) {
+	from := state.issued()
+	for i, to := range m.issued() {
+		*to = *from[i]
 	}
 }
 
-func (m *longTermTokenModel) markIssuedUnknown() {
-	m.ID, m.TokenID, m.Token = types.StringUnknown(), types.StringUnknown(), types.StringUnknown()
-	m.TokenType, m.ClientID = types.StringUnknown(), types.StringUnknown()
-	m.IssuedAt, m.ExpiresAt = types.StringUnknown(), types.StringUnknown()
-	m.RotatedFrom, m.PreviousTokenExpiresAt = types.StringUnknown(), types.StringUnknown()
+// setAllIssued sets every issued value to v: unknown to plan a rotation, null for a
+// placeholder that holds no token.
+func (m *longTermTokenModel) setAllIssued(v types.String) {
+	for _, to := range m.issued() {
+		*to = v
+	}
 }
 
 // setIssued records an answer of issueLongTermToken.
@@ -331,7 +329,10 @@ func (r *longTermTokenResource) Create(ctx context.Context, req resource.CreateR
 		resp.Diagnostics.AddError("Issue outcome unknown: auth_long_term_token", apiErrorDetail(in.StepUp.Mechanism(), err)+
 			"\nThe token may have been issued. Terraform keeps a tainted placeholder; the next apply replaces it: the provider "+
 			"first replays this request with the same Idempotency-Key and revokes what it minted, then issues anew.")
-		plan.markIssuedNull()
+		plan.setAllIssued(types.StringNull())
+		if plan.Scopes.IsUnknown() {
+			plan.Scopes = types.SetNull(types.StringType)
+		}
 		// The placeholder's id carries the key: Terraform does not hand a tainted
 		// instance's private data to the delete that replaces it.
 		plan.ID = types.StringValue(pendingIssueIDPrefix + in.IdempotencyKey)

@@ -13,6 +13,7 @@ import (
 	tfjson "github.com/hashicorp/terraform-json"
 	"github.com/hashicorp/terraform-plugin-framework/attr"
 	"github.com/hashicorp/terraform-plugin-framework/types"
+	"github.com/hashicorp/terraform-plugin-testing/compare"
 	"github.com/hashicorp/terraform-plugin-testing/helper/resource"
 	"github.com/hashicorp/terraform-plugin-testing/knownvalue"
 	"github.com/hashicorp/terraform-plugin-testing/plancheck"
@@ -200,7 +201,7 @@ func TestAccLongTermToken_rotationTriggers(t *testing.T) {
 				}
 				return b.String() + "}\n"
 			}
-			var firstID string
+			var first capturedToken
 			resource.UnitTest(t, resource.TestCase{
 				ProtoV6ProviderFactories: e.factories(),
 				CheckDestroy:             e.checkNoActiveTokens,
@@ -208,7 +209,7 @@ func TestAccLongTermToken_rotationTriggers(t *testing.T) {
 					{
 						Config: config(""),
 						ConfigStateChecks: []statecheck.StateCheck{
-							serverCheck(func(s *tfjson.State) (err error) { firstID, err = stateAttr(s, tokenAddr, "token_id"); return err }),
+							capture(&first),
 						},
 					},
 					{
@@ -221,11 +222,11 @@ func TestAccLongTermToken_rotationTriggers(t *testing.T) {
 							e.tokenWorks(tokenAddr),
 							serverCheck(func(s *tfjson.State) error {
 								from, _ := stateAttr(s, tokenAddr, "rotated_from")
-								if from != firstID {
-									return fmt.Errorf("rotated_from = %q, want %q", from, firstID)
+								if from != first.id {
+									return fmt.Errorf("rotated_from = %q, want %q", from, first.id)
 								}
-								if rec, _ := e.server.Token(firstID); rec.State != authserver.StateRevoked {
-									return fmt.Errorf("replaced token %s is %s, want revoked at once", firstID, rec.State)
+								if rec, _ := e.server.Token(first.id); rec.State != authserver.StateRevoked {
+									return fmt.Errorf("replaced token %s is %s, want revoked at once", first.id, rec.State)
 								}
 								return nil
 							}),
@@ -251,18 +252,14 @@ resource "auth_long_term_token" "test" {
   rotation_triggers    = { version = %q }
 }`, version)
 	}
-	var first struct{ id, secret string }
+	var first capturedToken
 	resource.UnitTest(t, resource.TestCase{
 		ProtoV6ProviderFactories: e.factories(),
 		CheckDestroy:             e.checkNoActiveTokens,
 		Steps: []resource.TestStep{
 			{
-				Config: config("1"),
-				ConfigStateChecks: []statecheck.StateCheck{serverCheck(func(s *tfjson.State) (err error) {
-					first.id, _ = stateAttr(s, tokenAddr, "token_id")
-					first.secret, err = stateAttr(s, tokenAddr, "token")
-					return err
-				})},
+				Config:            config("1"),
+				ConfigStateChecks: []statecheck.StateCheck{capture(&first)},
 			},
 			{
 				Config:           config("2"),
@@ -316,17 +313,15 @@ resource "auth_long_term_token" "test" {
 }`, grace, before)
 	}
 	onlyOneIssue := e.expectRequests(map[authserver.Operation]int{authserver.OpIssueLong: 1, authserver.OpIssueShort: 0, authserver.OpRevoke: 0})
-	var id string
+	// The token_id must stay the same across steps: local arguments never rotate.
+	sameTokenID := statecheck.CompareValue(compare.ValuesSame())
 	resource.UnitTest(t, resource.TestCase{
 		ProtoV6ProviderFactories: e.factories(),
 		CheckDestroy:             e.checkNoActiveTokens,
 		Steps: []resource.TestStep{
 			{
-				Config: config(0, 0),
-				ConfigStateChecks: []statecheck.StateCheck{onlyOneIssue, serverCheck(func(s *tfjson.State) (err error) {
-					id, err = stateAttr(s, tokenAddr, "token_id")
-					return err
-				})},
+				Config:            config(0, 0),
+				ConfigStateChecks: []statecheck.StateCheck{onlyOneIssue, sameTokenID.AddStateValue(tokenAddr, tfjsonpath.New("token_id"))},
 			},
 			{
 				Config: config(600, 5),
@@ -338,12 +333,7 @@ resource "auth_long_term_token" "test" {
 				ConfigStateChecks: []statecheck.StateCheck{
 					onlyOneIssue,
 					statecheck.ExpectKnownValue(tokenAddr, tfjsonpath.New("grace_period_seconds"), knownvalue.Int64Exact(600)),
-					serverCheck(func(s *tfjson.State) error {
-						if now, _ := stateAttr(s, tokenAddr, "token_id"); now != id {
-							return fmt.Errorf("token_id changed from %s to %s without a rotation", id, now)
-						}
-						return nil
-					}),
+					sameTokenID.AddStateValue(tokenAddr, tfjsonpath.New("token_id")),
 				},
 			},
 			{
@@ -716,18 +706,14 @@ resource "auth_long_term_token" "test" {
   rotation_triggers = { version = %q }
 }`, version)
 	}
-	var first struct{ id, secret string }
+	var first capturedToken
 	resource.UnitTest(t, resource.TestCase{
 		ProtoV6ProviderFactories: e.factories(),
 		CheckDestroy:             e.checkNoActiveTokens,
 		Steps: []resource.TestStep{
 			{
-				Config: config("1"),
-				ConfigStateChecks: []statecheck.StateCheck{serverCheck(func(s *tfjson.State) (err error) {
-					first.id, _ = stateAttr(s, tokenAddr, "token_id")
-					first.secret, err = stateAttr(s, tokenAddr, "token")
-					return err
-				})},
+				Config:            config("1"),
+				ConfigStateChecks: []statecheck.StateCheck{capture(&first)},
 			},
 			{
 				PreConfig: func() {

@@ -143,9 +143,15 @@ type testEnv struct {
 	validator *contracttest.Validator
 }
 
-// testKeys are the assertion keys registered for testClientID, generated once per process
-// because RSA generation is slow.
-var testKeys = sync.OnceValues(func() (map[string]crypto.Signer, error) {
+// testKeySet is the assertion keys registered for testClientID, with their PEM forms.
+type testKeySet struct {
+	signers    map[string]crypto.Signer
+	privatePEM map[string]string
+	publicPEM  []string
+}
+
+// testKeys generates and encodes the keys once per process: RSA generation is slow.
+var testKeys = sync.OnceValues(func() (*testKeySet, error) {
 	rsaKey, err := rsa.GenerateKey(rand.Reader, 2048)
 	if err != nil {
 		return nil, err
@@ -158,31 +164,33 @@ var testKeys = sync.OnceValues(func() (map[string]crypto.Signer, error) {
 	if err != nil {
 		return nil, err
 	}
-	return map[string]crypto.Signer{"rsa": rsaKey, "ec": ecKey, "ed25519": edKey}, nil
+	set := &testKeySet{
+		signers:    map[string]crypto.Signer{"rsa": rsaKey, "ec": ecKey, "ed25519": edKey},
+		privatePEM: map[string]string{},
+	}
+	for name, k := range set.signers {
+		der, err := x509.MarshalPKCS8PrivateKey(k)
+		if err != nil {
+			return nil, err
+		}
+		set.privatePEM[name] = string(pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: der}))
+		pubDER, err := x509.MarshalPKIXPublicKey(k.Public())
+		if err != nil {
+			return nil, err
+		}
+		set.publicPEM = append(set.publicPEM, string(pem.EncodeToMemory(&pem.Block{Type: "PUBLIC KEY", Bytes: pubDER})))
+	}
+	return set, nil
 })
 
 // loadTestKeys returns the signers, their private keys in PEM and their public keys in PEM.
 func loadTestKeys(t *testing.T) (map[string]crypto.Signer, map[string]string, []string) {
 	t.Helper()
-	signers, err := testKeys()
+	set, err := testKeys()
 	if err != nil {
 		t.Fatal(err)
 	}
-	pems := map[string]string{}
-	var pubs []string
-	for name, k := range signers {
-		der, err := x509.MarshalPKCS8PrivateKey(k)
-		if err != nil {
-			t.Fatal(err)
-		}
-		pems[name] = string(pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: der}))
-		pubDER, err := x509.MarshalPKIXPublicKey(k.Public())
-		if err != nil {
-			t.Fatal(err)
-		}
-		pubs = append(pubs, string(pem.EncodeToMemory(&pem.Block{Type: "PUBLIC KEY", Bytes: pubDER})))
-	}
-	return signers, pems, pubs
+	return set.signers, set.privatePEM, set.publicPEM
 }
 
 // newTestEnv starts the server; options adjust its settings (rate limit, logger, state file).
@@ -343,6 +351,20 @@ func stateTokenIDs(state *tfjson.State) map[string]bool {
 		}
 	}
 	return ids
+}
+
+// capturedToken is a token of state remembered for a later step.
+type capturedToken struct{ id, secret string }
+
+// capture is a state check that remembers the token of tokenAddr in dst.
+func capture(dst *capturedToken) serverCheck {
+	return func(state *tfjson.State) (err error) {
+		if dst.id, err = stateAttr(state, tokenAddr, "token_id"); err != nil {
+			return err
+		}
+		dst.secret, err = stateAttr(state, tokenAddr, "token")
+		return err
+	}
 }
 
 // expectServerToken checks that the server holds the state's token of address in the given state.
