@@ -20,10 +20,12 @@ const (
 )
 
 // pinnedModules are built into the peer at exactly our versions, so that the comparison
-// measures the providers and not two framework releases.
+// measures the providers and not two framework or RPC-stack releases.
 var pinnedModules = []string{
 	"github.com/hashicorp/terraform-plugin-framework",
 	"github.com/hashicorp/terraform-plugin-go",
+	"google.golang.org/grpc",
+	"google.golang.org/protobuf",
 }
 
 // binaries are the programs one bench run uses, all under .build/bench.

@@ -3,10 +3,11 @@
 // Command bench measures the auth provider with the real Terraform CLI, side by side with
 // a peer plugin provider (hashicorp/time's time_static, the practical floor for a
 // plugin-framework provider) and Terraform's built-in terraform_data (Terraform's own
-// cost, no plugin at all), and writes the results to BENCHMARKS.md. It is a benchmark, not
+// cost, no plugin at all; also shaped like each provider's instances, to show what each
+// schema alone costs Terraform), and writes the results to BENCHMARKS.md. It is a benchmark, not
 // a test: run it with `make bench` on a quiet machine.
 //
-// For each size N it runs, per repetition and alternating the three kinds step by step:
+// For each size N it runs, per repetition and alternating the kinds step by step:
 // apply (create N), plan with no changes, apply rotating all N (one rotation_triggers
 // change), destroy. Provider processes run under a shim (internal/bench/shim) that
 // records their CPU time and peak RSS; the local Auth API server (cmd/auth-server) counts

@@ -19,7 +19,7 @@ import (
 	"time"
 )
 
-// A kind is one of the three things measured side by side.
+// A kind is one of the things measured side by side.
 type kind struct {
 	name     string // auth, time, data
 	resource string // the resource type, for the report
@@ -72,6 +72,13 @@ resource "time_static" "bench" {
 `, n)
 		},
 	},
+	// The two shape controls run no plugin either: terraform_data instances whose input has
+	// the shape of one auth_long_term_token or one time_static instance (the same attribute
+	// names, value lengths and sensitive paths). Terraform's own cost of an instance grows
+	// with its size in the state, which it rewrites after every resource it changes; these
+	// two measure what each provider's schema alone costs Terraform.
+	shapeKind("shape-auth", authShape),
+	shapeKind("shape-peer", peerShape),
 	{
 		name: "data", resource: "terraform_data", provider: "",
 		// An input change is an in-place update that recomputes output.
@@ -126,6 +133,8 @@ type sample struct {
 	Processes      int
 	ServerCPU      time.Duration
 	Requests       map[string]int
+	// StateBytes is the size of the state file after the step.
+	StateBytes int64
 }
 
 func newWorkspace(root string, k kind, n int, env []string) (*workspace, error) {
@@ -234,6 +243,9 @@ func (w *workspace) runStep(ctx context.Context, terraform, step string, rep int
 	}
 	if err := s.addProviderUsage(usageFile, w.kind.provider); err != nil {
 		return s, err
+	}
+	if info, err := os.Stat(filepath.Join(w.dir, "terraform.tfstate")); err == nil {
+		s.StateBytes = info.Size()
 	}
 	if srv != nil {
 		after, err := srv.cpuTime()
