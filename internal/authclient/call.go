@@ -3,6 +3,8 @@ package authclient
 import (
 	"context"
 	"crypto/rand"
+	"errors"
+	"net"
 	"net/http"
 	"strconv"
 	"strings"
@@ -32,6 +34,7 @@ type call struct {
 	// goroutine that called Do, so no locking is needed.
 	attempts int
 	last     string // outcome of the latest attempt the caller's context did not cut short
+	reached  bool   // some attempt got past connecting: the server may have acted on it
 	ctxErr   func() error
 }
 
@@ -90,6 +93,7 @@ func (t attemptTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 
 	start := time.Now()
 	resp, err := t.base.RoundTrip(req)
+	c.reached = c.reached || !failedToConnect(err)
 	fields := map[string]any{
 		"operation":       c.op,
 		"method":          req.Method,
@@ -114,6 +118,13 @@ func (t attemptTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 	}
 	tflog.SubsystemDebug(req.Context(), logSubsystem, "Auth API request", fields)
 	return resp, nil
+}
+
+// failedToConnect reports an attempt that ended before a connection existed, so before
+// any byte of the request was sent.
+func failedToConnect(err error) bool {
+	var opErr *net.OpError
+	return errors.As(err, &opErr) && opErr.Op == "dial"
 }
 
 // issuedToken is an answer of an issuance: it knows its secret and how to log itself.

@@ -233,7 +233,10 @@ func (c *Client) send(ctx context.Context, cl *call) (*answer, error) {
 		ae.last = cl.last // the context error alone would hide what the server said
 	}
 	if ae.attempts > 1 || ae.last != "" {
-		return nil, ae
+		err = ae
+	}
+	if !cl.reached {
+		err = &notSentError{err: err}
 	}
 	return nil, err
 }

@@ -22,6 +22,17 @@ var (
 // unexpected status, or a success whose body is not the operation's schema.
 var ErrInvalidResponse = errors.New("invalid response")
 
+// ErrNotSent is matched by errors.Is against the error of a call that never reached the
+// server: every attempt failed to connect, so the server cannot have acted on it.
+var ErrNotSent = errors.New("request not sent")
+
+// notSentError marks the error of a call that never reached the server.
+type notSentError struct{ err error }
+
+func (e *notSentError) Error() string        { return e.err.Error() }
+func (e *notSentError) Unwrap() error        { return e.err }
+func (e *notSentError) Is(target error) bool { return target == ErrNotSent }
+
 // APIError is an error answer (4xx or 5xx) of the Auth API.
 type APIError struct {
 	// Operation is the operationId of the contract, e.g. "issueLongTermToken".

@@ -207,6 +207,7 @@ func TestOutcomeInDoubt(t *testing.T) {
 		"refused":          {err: &authclient.APIError{StatusCode: 401}},
 		"conflict (409)":   {err: &authclient.APIError{StatusCode: 409}},
 		"wrapped 500 call": {err: fmt.Errorf("rotate: %w", &authclient.APIError{StatusCode: 500}), want: true},
+		"never sent":       {err: fmt.Errorf("issue: %w", authclient.ErrNotSent)},
 	}
 	for name, tc := range tests {
 		if got := outcomeInDoubt(tc.err); got != tc.want {

@@ -70,9 +70,10 @@ func newIdempotencyKey() string {
 
 // outcomeInDoubt reports errors after which the server may have processed the request:
 // the answer was lost, or the server failed while processing it. A 503, like a 429, is a
-// refusal to process (the client retries both even without an Idempotency-Key).
+// refusal to process (the client retries both even without an Idempotency-Key), and a
+// request that never got a connection cannot have been processed.
 func outcomeInDoubt(err error) bool {
-	if err == nil {
+	if err == nil || errors.Is(err, authclient.ErrNotSent) {
 		return false
 	}
 	var apiErr *authclient.APIError

@@ -1,0 +1,58 @@
+package authclient_test
+
+import (
+	"errors"
+	"net/http"
+	"strings"
+	"testing"
+
+	"github.com/example/terraform-provider-auth/internal/authclient"
+)
+
+// A call whose every attempt failed to connect cannot have been processed: the provider
+// reports it as a plain failure instead of an outcome in doubt (no placeholder, no replay).
+func TestErrNotSent_EveryAttemptRefused(t *testing.T) {
+	for _, op := range operations {
+		t.Run(op.name, func(t *testing.T) {
+			api := newFakeAPI(t, issueAnswers)
+			c := api.client()
+			api.srv.Close() // the port now refuses connections
+			err := op.call(c)
+			if !errors.Is(err, authclient.ErrNotSent) {
+				t.Errorf("err = %v; want errors.Is ErrNotSent", err)
+			}
+			if err == nil || !strings.Contains(err.Error(), "connection refused") || !strings.Contains(err.Error(), "after 5 attempts") {
+				t.Errorf("err = %v; want the cause and the attempts", err)
+			}
+		})
+	}
+}
+
+// Once one attempt reached the server, later refusals do not make the call unsent: the
+// first attempt may have minted a token.
+func TestErrNotSent_EarlierAttemptReachedTheServer(t *testing.T) {
+	for _, op := range operations {
+		t.Run(op.name, func(t *testing.T) {
+			var api *fakeAPI
+			api = newFakeAPI(t, func(w http.ResponseWriter, r *http.Request, _ int) {
+				_ = api.srv.Listener.Close() // every later attempt is refused
+				hangUp(w, r)
+			})
+			err := op.call(api.client())
+			if err == nil || errors.Is(err, authclient.ErrNotSent) {
+				t.Errorf("err = %v; want a failure that is not ErrNotSent", err)
+			}
+			if n := len(api.requests()); n != 1 {
+				t.Errorf("the server saw %d requests, want 1", n)
+			}
+		})
+	}
+}
+
+// An error answer reached the server, obviously.
+func TestErrNotSent_AnswerIsNotUnsent(t *testing.T) {
+	api := newFakeAPI(t, func(w http.ResponseWriter, r *http.Request, _ int) { status(http.StatusBadRequest)(w, r) })
+	if err := operations[0].call(api.client()); err == nil || errors.Is(err, authclient.ErrNotSent) {
+		t.Errorf("err = %v; want a failure that is not ErrNotSent", err)
+	}
+}
