@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"os"
 	"runtime"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -206,12 +207,15 @@ func render(o options, m machine, v versions, bins *binaries, startups map[strin
 		"(input and output), each with its type, so both controls are about four times their provider's instance (bytes below); " +
 		"their ratio is what the two schemas cost Terraform with no plugin at all. Terraform rewrites the whole state after every " +
 		"resource it creates, updates or destroys, so its own cost per resource grows with N and with the bytes of each instance.\n\n")
-	w("| step | N | shape-auth | shape-peer | shape-auth ÷ shape-peer | auth ÷ peer (above) |\n|---|---:|---:|---:|---:|---:|\n")
+	w("| step | N | shape-auth wall (s) | shape-peer wall (s) | wall shape-auth ÷ shape-peer | CPU shape-auth ÷ shape-peer | wall auth ÷ peer (above) |\n")
+	w("|---|---:|---:|---:|---:|---:|---:|\n")
 	for _, step := range steps {
 		for _, n := range o.sizes {
 			sa, sp := r.median("shape-auth", step, n, wall), r.median("shape-peer", step, n, wall)
-			w("| %s | %d | %s | %s | %.2f× | %.2f× |\n", step, n, spread(r.durations("shape-auth", step, n, wall)),
-				spread(r.durations("shape-peer", step, n, wall)), ratio(sa, sp), ratio(r.median("auth", step, n, wall), r.median("time", step, n, wall)))
+			w("| %s | %d | %s | %s | %.2f× | %.2f× | %.2f× |\n", step, n, spread(r.durations("shape-auth", step, n, wall)),
+				spread(r.durations("shape-peer", step, n, wall)), ratio(sa, sp),
+				ratio(r.median("shape-auth", step, n, totalCPU), r.median("shape-peer", step, n, totalCPU)),
+				ratio(r.median("auth", step, n, wall), r.median("time", step, n, wall)))
 		}
 	}
 	w("\nState file after create, bytes per instance (N=%d): auth %d, peer %d, shape-auth %d, shape-peer %d, terraform_data %d.\n",
@@ -220,7 +224,7 @@ func render(o options, m machine, v versions, bins *binaries, startups map[strin
 
 	w("\n### Start-up to a served schema (%d starts each, alternating; medians)\n\n", len(startups["auth"]))
 	w("Each start runs the binary as Terraform does (magic cookie, protocol version), reads go-plugin's handshake line, connects over the Unix socket and calls the schema RPC (`GetProviderSchema` / `GetSchema`); the time runs from exec to the complete answer. RSS is the process's peak at its shutdown right after.\n\n")
-	w("| provider | binary (MiB, stripped) | handshake (ms) | schema served (ms) | schema answer (bytes) | peak RSS (MiB) |\n|---|---:|---:|---:|---:|---:|\n")
+	w("| provider | binary (MiB, stripped) | handshake (ms) | schema served (ms) [min–max] | schema answer (bytes) | peak RSS (MiB) |\n|---|---:|---:|---:|---:|---:|\n")
 	for _, p := range []struct{ name, bin string }{{"auth", bins.auth}, {"peer (time)", bins.peer}} {
 		key := strings.Fields(p.name)[0]
 		if key == "peer" {
@@ -231,8 +235,8 @@ func render(o options, m machine, v versions, bins *binaries, startups map[strin
 		for _, s := range startups[key] {
 			hs, sc, rss = append(hs, s.Handshake), append(sc, s.Schema), append(rss, s.MaxRSSKiB)
 		}
-		w("| %s | %.1f | %.1f | %.1f | %d | %.1f |\n", p.name, float64(fileSize(p.bin))/(1<<20),
-			ms(median(hs)), ms(median(sc)), startups[key][0].SchemaBytes, float64(median(rss))/1024)
+		w("| %s | %.1f | %.1f | %.1f [%.1f–%.1f] | %d | %.1f |\n", p.name, float64(fileSize(p.bin))/(1<<20),
+			ms(median(hs)), ms(median(sc)), ms(slices.Min(sc)), ms(slices.Max(sc)), startups[key][0].SchemaBytes, float64(median(rss))/1024)
 	}
 
 	w("\n### Targets (N=%d, medians)\n\n| target | measured | verdict |\n|---|---|---|\n", big)
