@@ -5,6 +5,7 @@ import (
 	"context"
 	"flag"
 	"log"
+	"time"
 
 	"github.com/hashicorp/terraform-plugin-framework/providerserver"
 
@@ -14,15 +15,31 @@ import (
 // version is set at build time: go build -ldflags "-X main.version=1.2.3".
 var version = "dev"
 
+// revokeUnclosedBudget bounds the revocations after serving ends; go-plugin kills a
+// plugin that has not exited 2 s after it asked it to stop.
+const revokeUnclosedBudget = 1500 * time.Millisecond
+
 func main() {
 	var debug bool
 	flag.BoolVar(&debug, "debug", false, "start the provider with support for debuggers like delve")
 	flag.Parse()
 
-	err := providerserver.Serve(context.Background(), provider.New(version), providerserver.ServeOpts{
+	factory, unclosed := provider.New(version)
+	err := providerserver.Serve(context.Background(), factory, providerserver.ServeOpts{
 		Address: "registry.terraform.io/example/auth",
 		Debug:   debug,
 	})
+	// Terraform skips closing an ephemeral resource when an apply fails downstream of it.
+	// Revoke those tokens now, within the grace that go-plugin gives a stopping plugin (2 s).
+	ctx, cancel := context.WithTimeout(context.Background(), revokeUnclosedBudget)
+	revoked, errs := unclosed.RevokeAll(ctx)
+	cancel()
+	for _, id := range revoked {
+		log.Printf("revoked short-term token %s, which Terraform left open", id)
+	}
+	for _, e := range errs {
+		log.Print(e)
+	}
 	if err != nil {
 		log.Fatal(err.Error())
 	}

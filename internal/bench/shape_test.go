@@ -57,7 +57,8 @@ func TestShapeKindConfig(t *testing.T) {
 
 func longTermTokenSchema(t *testing.T, ctx context.Context) schema.Schema {
 	t.Helper()
-	p := provider.New("test")()
+	factory, _ := provider.New("test")
+	p := factory()
 	for _, newResource := range p.Resources(ctx) {
 		r := newResource()
 		var md resource.MetadataResponse

@@ -31,6 +31,8 @@ type authProvider struct {
 	version string
 	// now is the clock every rotation decision reads.
 	now func() time.Time
+	// unclosed records the ephemeral tokens opened and not yet closed; nil records none.
+	unclosed *UnclosedTokens
 	// transport, when set, carries every API request (tests wrap it to check the contract).
 	transport http.RoundTripper
 }
@@ -50,11 +52,13 @@ type providerModel struct {
 	CACertPEM      types.String `tfsdk:"ca_cert_pem"`
 }
 
-// New returns the provider factory that main serves.
-func New(version string) func() provider.Provider {
+// New returns the provider factory that main serves, and the record of the short-term
+// tokens that Terraform opens and does not close, which main revokes when serving ends.
+func New(version string) (func() provider.Provider, *UnclosedTokens) {
+	unclosed := NewUnclosedTokens()
 	return func() provider.Provider {
-		return &authProvider{version: version, now: time.Now}
-	}
+		return &authProvider{version: version, now: time.Now, unclosed: unclosed}
+	}, unclosed
 }
 
 func (p *authProvider) Metadata(_ context.Context, _ provider.MetadataRequest, resp *provider.MetadataResponse) {

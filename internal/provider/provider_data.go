@@ -38,6 +38,7 @@ type providerData struct {
 	stepUp        authclient.StepUp
 	longTermToken string
 	now           func() time.Time
+	unclosed      *UnclosedTokens
 	// secrets are masked in every log line of every entry point (see mask).
 	secrets []string
 }
@@ -91,7 +92,7 @@ func (s setting) source(attr, env string) string {
 
 func (p *authProvider) newProviderData(ctx context.Context, config providerModel) (*providerData, diag.Diagnostics) {
 	var diags diag.Diagnostics
-	data := &providerData{now: p.now}
+	data := &providerData{now: p.now, unclosed: p.unclosed}
 
 	endpoint := resolve(config.Endpoint, "AUTH_ENDPOINT")
 	timeout := resolve(config.RequestTimeout, "")

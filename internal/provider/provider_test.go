@@ -237,11 +237,18 @@ func newTestEnv(t *testing.T, options ...func(*authserver.Options)) *testEnv {
 // factories serves this provider in-process (no registry, no plugin download), with the
 // test's clock and a transport that validates the client's traffic against the contract.
 func (e *testEnv) factories() map[string]func() (tfprotov6.ProviderServer, error) {
+	return e.factoriesRecording(nil)
+}
+
+// factoriesRecording is factories with the record of unclosed ephemeral tokens that main
+// keeps (nil: none).
+func (e *testEnv) factoriesRecording(unclosed *UnclosedTokens) map[string]func() (tfprotov6.ProviderServer, error) {
 	return map[string]func() (tfprotov6.ProviderServer, error){
 		"auth": providerserver.NewProtocol6WithError(&authProvider{
 			version:   "test",
 			now:       e.clock.Now,
 			transport: e.validator.Transport(http.DefaultTransport),
+			unclosed:  unclosed,
 		}),
 		"echo": echoprovider.NewProviderServer(),
 	}

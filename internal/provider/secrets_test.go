@@ -41,17 +41,10 @@ func TestSecretsNeverLeak(t *testing.T) {
 	tf := os.Getenv("TF_ACC_TERRAFORM_PATH") // set by TestMain
 	// Ephemeral resources need 1.10.
 	skipBelowTerraform(t, tf, "1.10.0")
-	dir := t.TempDir()
-	pluginDir, workDir := filepath.Join(dir, "plugins"), filepath.Join(dir, "work")
-	for _, d := range []string{pluginDir, workDir} {
-		if err := os.Mkdir(d, 0o700); err != nil {
-			t.Fatal(err)
-		}
-	}
-	buildProvider(t, pluginDir)
+	cliConfig, workDir := builtProvider(t)
 
 	serverLog := &lockedBuffer{}
-	statePath := filepath.Join(dir, "auth-server-state.json")
+	statePath := filepath.Join(t.TempDir(), "auth-server-state.json")
 	e := newTestEnv(t, withServerLog(serverLog), func(o *authserver.Options) {
 		o.Clock = nil // the provider binary signs assertions by the real clock
 		o.StatePath = statePath
@@ -72,8 +65,6 @@ func TestSecretsNeverLeak(t *testing.T) {
 	needles.add("assertion", assertion)
 	needles.addPEM("private key", pems["ec"])
 
-	cliConfig := filepath.Join(dir, "terraformrc")
-	writeFile(t, cliConfig, fmt.Sprintf("provider_installation {\n  dev_overrides {\n    \"example/auth\" = %q\n  }\n  direct {}\n}\n", pluginDir))
 	writeFile(t, filepath.Join(workDir, "main.tf"), secretsConfig(endpoint, assertion, pems["ec"]))
 	run := terraformRunner{t: t, tf: tf, dir: workDir, env: []string{
 		"TF_CLI_CONFIG_FILE=" + cliConfig, "TF_LOG=TRACE", "TF_IN_AUTOMATION=1", "CHECKPOINT_DISABLE=1",
@@ -277,14 +268,25 @@ func skipBelowTerraform(t *testing.T, tf, least string) {
 	}
 }
 
-// buildProvider builds the provider binary into dir, as `go build` at the repository root.
-func buildProvider(t *testing.T, dir string) {
+// builtProvider builds the provider binary into a fresh plugin directory and returns a CLI
+// configuration whose dev_overrides serve it, and an empty working directory.
+func builtProvider(t *testing.T) (cliConfig, workDir string) {
 	t.Helper()
-	cmd := exec.Command("go", "build", "-o", filepath.Join(dir, "terraform-provider-auth"), ".") //nolint:gosec // G204: builds this repository into the test's directory
+	dir := t.TempDir()
+	pluginDir, workDir := filepath.Join(dir, "plugins"), filepath.Join(dir, "work")
+	for _, d := range []string{pluginDir, workDir} {
+		if err := os.Mkdir(d, 0o700); err != nil {
+			t.Fatal(err)
+		}
+	}
+	cmd := exec.Command("go", "build", "-o", filepath.Join(pluginDir, "terraform-provider-auth"), ".") //nolint:gosec // G204: builds this repository into the test's directory
 	cmd.Dir = filepath.Join("..", "..")
 	if out, err := cmd.CombinedOutput(); err != nil {
 		t.Fatalf("go build: %v\n%s", err, out)
 	}
+	cliConfig = filepath.Join(dir, "terraformrc")
+	writeFile(t, cliConfig, fmt.Sprintf("provider_installation {\n  dev_overrides {\n    \"example/auth\" = %q\n  }\n  direct {}\n}\n", pluginDir))
+	return cliConfig, workDir
 }
 
 // terraformRunner runs the CLI in one working directory and keeps everything it printed.
@@ -297,8 +299,18 @@ type terraformRunner struct {
 
 type terraformOutput struct{ name, text string }
 
+// cmd runs terraform and fails the test unless it succeeds.
 func (r *terraformRunner) cmd(args ...string) string {
 	r.t.Helper()
+	out, err := r.run(args...)
+	if err != nil {
+		r.t.Fatalf("terraform %s: %v\n%s", strings.Join(args, " "), err, lastLines(out, 60))
+	}
+	return out
+}
+
+// run runs terraform and returns what it printed and how it ended.
+func (r *terraformRunner) run(args ...string) (string, error) {
 	cmd := exec.Command(r.tf, args...) //nolint:gosec // G204: the Terraform CLI that TestMain chose, with the test's arguments
 	cmd.Dir = r.dir
 	cmd.Env = append(filterEnv(os.Environ(), "TF_LOG", "TF_LOG_PATH", "TF_LOG_CORE", "TF_LOG_PROVIDER", "TF_CLI_CONFIG_FILE"), r.env...)
@@ -306,10 +318,7 @@ func (r *terraformRunner) cmd(args ...string) string {
 	cmd.Stdout, cmd.Stderr = &out, &out
 	err := cmd.Run()
 	r.outputs = append(r.outputs, terraformOutput{name: strings.Join(args, " "), text: out.String()})
-	if err != nil {
-		r.t.Fatalf("terraform %s: %v\n%s", strings.Join(args, " "), err, lastLines(out.String(), 60))
-	}
-	return out.String()
+	return out.String(), err
 }
 
 // filterEnv drops the named variables (and TF_LOG_* ones) from env.

@@ -219,6 +219,9 @@ func (r *shortTermTokenEphemeralResource) Open(ctx context.Context, req ephemera
 			return
 		}
 		resp.Diagnostics.Append(resp.Private.SetKey(ctx, closeStateKey, private)...)
+		if !resp.Diagnostics.HasError() {
+			r.data.unclosed.opened(tok.TokenID, tok.Token, client)
+		}
 	}
 }
 
@@ -240,6 +243,7 @@ func (r *shortTermTokenEphemeralResource) Close(ctx context.Context, req ephemer
 		return
 	}
 	ctx = r.data.mask(ctx, state.Token)
+	r.data.unclosed.closed(state.TokenID)
 	if err := r.revoke(ctx, client, state); err != nil {
 		addAPIError(&resp.Diagnostics, "Cannot revoke auth_short_term_token "+state.TokenID, "", err)
 	}

@@ -305,6 +305,20 @@ func TestAccShortTermToken_feedsAliasedProvider(t *testing.T) {
 	})
 }
 
+// echoSessionConfig opens a short-term token from parent with the defaults and hands its id
+// to the echo provider.
+func (e *testEnv) echoSessionConfig(parent string) string {
+	return e.providerBlock(fmt.Sprintf("long_term_token = %q", parent)) + `
+ephemeral "auth_short_term_token" "test" {}
+
+provider "echo" {
+  data = ephemeral.auth_short_term_token.test.token_id
+}
+
+resource "echo" "test" {}
+`
+}
+
 // TestAccShortTermToken_planOnlyRevokes: a plain terraform plan opens the ephemeral
 // resource and the token it mints is revoked when the plan closes it.
 func TestAccShortTermToken_planOnlyRevokes(t *testing.T) {
@@ -315,15 +329,7 @@ func TestAccShortTermToken_planOnlyRevokes(t *testing.T) {
 		ProtoV6ProviderFactories: e.factories(),
 		TerraformVersionChecks:   ephemeralVersions,
 		Steps: []resource.TestStep{{
-			Config: e.providerBlock(fmt.Sprintf("long_term_token = %q", parent.Token)) + `
-ephemeral "auth_short_term_token" "test" {}
-
-provider "echo" {
-  data = ephemeral.auth_short_term_token.test.token_id
-}
-
-resource "echo" "test" {}
-`,
+			Config:             e.echoSessionConfig(parent.Token),
 			PlanOnly:           true,
 			ExpectNonEmptyPlan: true,
 		}},

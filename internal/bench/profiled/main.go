@@ -32,7 +32,8 @@ func main() {
 	if err := pprof.StartCPUProfile(f); err != nil {
 		log.Fatal(err)
 	}
-	serveErr := providerserver.Serve(context.Background(), provider.New("profiled"), providerserver.ServeOpts{
+	factory, _ := provider.New("profiled") // the benchmark opens no ephemeral resource
+	serveErr := providerserver.Serve(context.Background(), factory, providerserver.ServeOpts{
 		Address: "registry.terraform.io/example/auth",
 	})
 	pprof.StopCPUProfile()

@@ -1,0 +1,81 @@
+package provider
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"maps"
+	"slices"
+	"sync"
+
+	"github.com/example/terraform-provider-auth/internal/authclient"
+)
+
+// UnclosedTokens remembers the short-term tokens that this provider process opened with
+// revoke_on_close and that Terraform has not closed. Terraform skips closing an ephemeral
+// resource when an apply fails downstream of it, which would leave the token valid until
+// its ttl; main revokes what is left once Terraform stops the provider. A nil
+// *UnclosedTokens remembers nothing.
+type UnclosedTokens struct {
+	mu     sync.Mutex
+	tokens map[string]unclosedToken // by token id
+}
+
+type unclosedToken struct {
+	secret string
+	client *authclient.Client
+}
+
+// NewUnclosedTokens returns an empty record.
+func NewUnclosedTokens() *UnclosedTokens {
+	return &UnclosedTokens{tokens: map[string]unclosedToken{}}
+}
+
+func (u *UnclosedTokens) opened(tokenID, secret string, client *authclient.Client) {
+	if u == nil {
+		return
+	}
+	u.mu.Lock()
+	defer u.mu.Unlock()
+	u.tokens[tokenID] = unclosedToken{secret: secret, client: client}
+}
+
+// closed forgets a token that Terraform closed, whatever its revocation's outcome: the
+// user saw that outcome already.
+func (u *UnclosedTokens) closed(tokenID string) {
+	if u == nil {
+		return
+	}
+	u.mu.Lock()
+	defer u.mu.Unlock()
+	delete(u.tokens, tokenID)
+}
+
+// RevokeAll revokes every remembered token, all at once, within ctx, and forgets them. It
+// returns the ids it revoked (or that the server no longer knew) and one error per token it
+// could not revoke; neither holds a secret.
+func (u *UnclosedTokens) RevokeAll(ctx context.Context) (revoked []string, errs []error) {
+	u.mu.Lock()
+	pending := u.tokens
+	u.tokens = map[string]unclosedToken{}
+	u.mu.Unlock()
+
+	var mu sync.Mutex
+	var wg sync.WaitGroup
+	for _, id := range slices.Sorted(maps.Keys(pending)) {
+		wg.Go(func() {
+			t := pending[id]
+			err := t.client.RevokeToken(ctx, id, t.secret)
+			mu.Lock()
+			defer mu.Unlock()
+			if err != nil && !errors.Is(err, authclient.ErrNotFound) {
+				errs = append(errs, fmt.Errorf("short-term token %s left open by Terraform: %w", id, err))
+				return
+			}
+			revoked = append(revoked, id)
+		})
+	}
+	wg.Wait()
+	slices.Sort(revoked)
+	return revoked, errs
+}
