@@ -6,8 +6,10 @@ import (
 	"errors"
 	"net"
 	"net/http"
+	"net/http/httptrace"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/hashicorp/terraform-plugin-log/tflog"
@@ -91,9 +93,17 @@ func (t attemptTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 	req = req.Clone(req.Context()) // a RoundTripper must not modify the caller's request
 	req.Header.Set("X-Request-Id", requestID)
 
+	// A request on a reused connection that breaks is resent by http.Transport on a new
+	// one, within this attempt: a failed dial then follows a connection that may have
+	// carried the request. Any connection obtained counts as reaching the server.
+	var gotConn atomic.Bool
+	req = req.WithContext(httptrace.WithClientTrace(req.Context(), &httptrace.ClientTrace{
+		GotConn: func(httptrace.GotConnInfo) { gotConn.Store(true) },
+	}))
+
 	start := time.Now()
 	resp, err := t.base.RoundTrip(req)
-	c.reached = c.reached || !failedToConnect(err)
+	c.reached = c.reached || gotConn.Load() || !failedToConnect(err)
 	fields := map[string]any{
 		"operation":       c.op,
 		"method":          req.Method,
@@ -120,8 +130,8 @@ func (t attemptTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 	return resp, nil
 }
 
-// failedToConnect reports an attempt that ended before a connection existed, so before
-// any byte of the request was sent.
+// failedToConnect reports an attempt whose last connection attempt failed to dial. Only
+// with no connection obtained before it (see RoundTrip) was no byte of the request sent.
 func failedToConnect(err error) bool {
 	var opErr *net.OpError
 	return errors.As(err, &opErr) && opErr.Op == "dial"

@@ -49,6 +49,36 @@ func TestErrNotSent_EarlierAttemptReachedTheServer(t *testing.T) {
 	}
 }
 
+// On a reused keep-alive connection that breaks, http.Transport resends the request (it
+// carries an Idempotency-Key) on a new connection within the same attempt; when that dial
+// fails, the attempt's error is a dial error, yet the server may have acted on the request.
+func TestErrNotSent_ReusedConnectionBrokeThenRefused(t *testing.T) {
+	for _, op := range operations {
+		t.Run(op.name, func(t *testing.T) {
+			var api *fakeAPI
+			api = newFakeAPI(t, func(w http.ResponseWriter, r *http.Request, n int) {
+				if n == 0 {
+					issueAnswers(w, r, n) // leaves an idle keep-alive connection in the client's pool
+					return
+				}
+				_ = api.srv.Listener.Close() // the resend and every later attempt are refused
+				hangUp(w, r)
+			})
+			c := api.client()
+			if err := op.call(c); err != nil {
+				t.Fatalf("first call: %v", err)
+			}
+			err := op.call(c)
+			if err == nil || errors.Is(err, authclient.ErrNotSent) {
+				t.Errorf("err = %v; want a failure that is not ErrNotSent", err)
+			}
+			if n := len(api.requests()); n != 2 {
+				t.Errorf("the server saw %d requests, want 2 (one per call)", n)
+			}
+		})
+	}
+}
+
 // An error answer reached the server, obviously.
 func TestErrNotSent_AnswerIsNotUnsent(t *testing.T) {
 	api := newFakeAPI(t, func(w http.ResponseWriter, r *http.Request, _ int) { status(http.StatusBadRequest)(w, r) })

@@ -185,14 +185,22 @@ func (r *shortTermTokenEphemeralResource) Open(ctx context.Context, req ephemera
 	}
 	ctx = maskSecrets(ctx, tok.Token)
 	tflog.Info(ctx, "issued short-term token", map[string]any{"token_id": tok.TokenID, "parent_token_id": tok.ParentTokenID})
+	minted := closeState{TokenID: tok.TokenID, Token: tok.Token}
+	// Terraform closes only what an Open returned without error: a token minted by an Open
+	// that fails goes at once.
+	defer func() {
+		if !resp.Diagnostics.HasError() {
+			return
+		}
+		if err := r.revoke(ctx, client, minted); err != nil {
+			resp.Diagnostics.AddWarning("Cannot revoke short-term token "+tok.TokenID,
+				fmt.Sprintf("The token issued by this failed open is left to expire at %s: %v", tok.ExpiresAt.UTC().Format(time.RFC3339), err))
+		}
+	}()
 
 	// The server caps a token's life at its parent's expiry; a shorter life than asked for
 	// would surprise whoever relies on ttl_seconds, so it is an error, and the token goes.
 	if tok.ExpiresIn < int64(in.TTLSeconds) {
-		if err := r.revoke(ctx, client, closeState{TokenID: tok.TokenID, Token: tok.Token}); err != nil {
-			resp.Diagnostics.AddWarning("Cannot revoke short-term token "+tok.TokenID,
-				fmt.Sprintf("The token that was issued with too short a life is left to expire at %s: %v", tok.ExpiresAt.UTC().Format(time.RFC3339), err))
-		}
 		resp.Diagnostics.AddAttributeError(path.Root("ttl_seconds"), "ttl_seconds outlives the long-term token",
 			fmt.Sprintf("The long-term token %s expires at %s, %d seconds from now, before the %d seconds asked for. "+
 				"Lower ttl_seconds, or rotate the long-term token.", tok.ParentTokenID, tok.ExpiresAt.UTC().Format(time.RFC3339), tok.ExpiresIn, in.TTLSeconds))
@@ -211,17 +219,19 @@ func (r *shortTermTokenEphemeralResource) Open(ctx context.Context, req ephemera
 	resp.Diagnostics.Append(diags...)
 	model.Scopes = scopes
 	resp.Diagnostics.Append(resp.Result.Set(ctx, &model)...)
+	if resp.Diagnostics.HasError() || !model.RevokeOnClose.ValueBool() {
+		return
+	}
 
-	if model.RevokeOnClose.ValueBool() {
-		private, err := json.Marshal(closeState{TokenID: tok.TokenID, Token: tok.Token})
-		if err != nil {
-			resp.Diagnostics.AddError("Cannot record the token for Close", err.Error())
-			return
-		}
-		resp.Diagnostics.Append(resp.Private.SetKey(ctx, closeStateKey, private)...)
-		if !resp.Diagnostics.HasError() {
-			r.data.unclosed.opened(tok.TokenID, tok.Token, client)
-		}
+	private, err := json.Marshal(minted)
+	if err != nil {
+		resp.Diagnostics.AddError("Cannot record the token for Close", err.Error())
+		return
+	}
+	resp.Diagnostics.Append(resp.Private.SetKey(ctx, closeStateKey, private)...)
+	if !resp.Diagnostics.HasError() && !r.data.unclosed.opened(tok.TokenID, tok.Token, client) {
+		resp.Diagnostics.AddError("Provider stopping",
+			"Terraform stopped the provider while auth_short_term_token was opening, so nothing would close the token; it is revoked.")
 	}
 }
 

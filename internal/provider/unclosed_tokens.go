@@ -19,6 +19,8 @@ import (
 type UnclosedTokens struct {
 	mu     sync.Mutex
 	tokens map[string]unclosedToken // by token id
+	// drained is set by RevokeAll: the process is stopping, and nothing records any more.
+	drained bool
 }
 
 type unclosedToken struct {
@@ -31,13 +33,19 @@ func NewUnclosedTokens() *UnclosedTokens {
 	return &UnclosedTokens{tokens: map[string]unclosedToken{}}
 }
 
-func (u *UnclosedTokens) opened(tokenID, secret string, client *authclient.Client) {
+// opened records a token that Terraform is to close. It returns false once RevokeAll has
+// run (Terraform stopped the provider while Open ran): then the caller revokes the token.
+func (u *UnclosedTokens) opened(tokenID, secret string, client *authclient.Client) bool {
 	if u == nil {
-		return
+		return true
 	}
 	u.mu.Lock()
 	defer u.mu.Unlock()
+	if u.drained {
+		return false
+	}
 	u.tokens[tokenID] = unclosedToken{secret: secret, client: client}
+	return true
 }
 
 // closed forgets a token that Terraform closed, whatever its revocation's outcome: the
@@ -51,13 +59,16 @@ func (u *UnclosedTokens) closed(tokenID string) {
 	delete(u.tokens, tokenID)
 }
 
-// RevokeAll revokes every remembered token, all at once, within ctx, and forgets them. It
-// returns the ids it revoked (or that the server no longer knew) and one error per token it
+// RevokeAll revokes every remembered token, all at once, within ctx, and forgets them; a
+// token opened afterwards is revoked by its Open. It returns the ids it revoked (or that the server no longer knew) and one error per token it
 // could not revoke; neither holds a secret.
 func (u *UnclosedTokens) RevokeAll(ctx context.Context) (revoked []string, errs []error) {
+	if u == nil {
+		return nil, nil
+	}
 	u.mu.Lock()
 	pending := u.tokens
-	u.tokens = map[string]unclosedToken{}
+	u.tokens, u.drained = map[string]unclosedToken{}, true
 	u.mu.Unlock()
 
 	var mu sync.Mutex

@@ -118,3 +118,36 @@ func TestBinaryRevokesTokensLeftOpen(t *testing.T) {
 		t.Errorf("the provider did not report revoking a token Terraform left open:\n%s", lastLines(out, 40))
 	}
 }
+
+// An Open that runs after RevokeAll (Terraform stopped the provider meanwhile) must not
+// leave its token behind: nothing would close it, so the Open fails and revokes it at once.
+func TestAccShortTermToken_openedWhileStopping(t *testing.T) {
+	t.Parallel()
+	e := newTestEnv(t)
+	parent := e.issueDirect("deploy:read")
+	stopping := NewUnclosedTokens()
+	stopping.RevokeAll(context.Background())
+	resource.UnitTest(t, resource.TestCase{
+		ProtoV6ProviderFactories: e.factoriesRecording(stopping),
+		TerraformVersionChecks:   ephemeralVersions,
+		Steps: []resource.TestStep{{
+			Config:      e.echoSessionConfig(parent.Token),
+			ExpectError: regexp.MustCompile(`Provider stopping`),
+		}},
+	})
+	if all, active := e.shortTokens(); all == 0 || active != 0 {
+		t.Errorf("%d short-term tokens minted, %d still active; want some, none active\n%s", all, active, e.serverLog())
+	}
+}
+
+func TestUnclosedTokens_nilRecordsNothing(t *testing.T) {
+	t.Parallel()
+	var none *UnclosedTokens
+	if !none.opened("st_A", "secret", nil) {
+		t.Error("a nil record refused a token: Open would fail for want of a record")
+	}
+	none.closed("st_A")
+	if revoked, errs := none.RevokeAll(context.Background()); revoked != nil || errs != nil {
+		t.Errorf("a nil record revoked %v (errors %v)", revoked, errs)
+	}
+}
