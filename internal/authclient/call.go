@@ -23,7 +23,6 @@ const logSubsystem = "auth_api"
 // the request context, so the shared http.Client holds no per-call state.
 type call struct {
 	op             string // contract operationId
-	method         string
 	url            string
 	header         http.Header
 	body           []byte // nil: no body; the same bytes are sent by every attempt

@@ -74,17 +74,15 @@ func New(cfg Config) (*Client, error) {
 	case !validHeaderValue(cfg.UserAgent):
 		return nil, errors.New("authclient: UserAgent must not contain control characters")
 	}
+	roots, err := rootCAs(cfg.CACertPEM) // refused even when Transport replaces its use
+	if err != nil {
+		return nil, err
+	}
 	transport := cfg.Transport
 	if transport == nil {
-		roots, err := rootCAs(cfg.CACertPEM)
-		if err != nil {
-			return nil, err
-		}
 		t := cleanhttp.DefaultPooledTransport()
 		t.TLSClientConfig = &tls.Config{MinVersion: tls.VersionTLS12, RootCAs: roots}
 		transport = t
-	} else if _, err := rootCAs(cfg.CACertPEM); err != nil {
-		return nil, err // still refuse a bad setting, even though it is not used
 	}
 
 	c := &Client{
@@ -191,7 +189,6 @@ func (c *Client) newCall(op, path string, wantStatus int) *call {
 	h.Set("Accept", "application/json")
 	return &call{
 		op:         op,
-		method:     http.MethodPost,
 		url:        c.endpoint + path,
 		header:     h,
 		wantStatus: wantStatus,
@@ -213,7 +210,7 @@ func (c *Client) send(ctx context.Context, cl *call) (*answer, error) {
 	if cl.idempotencyKey != "" {
 		cl.header.Set("Idempotency-Key", cl.idempotencyKey)
 	}
-	req, err := retryablehttp.NewRequestWithContext(ctx, cl.method, cl.url, rawBody)
+	req, err := retryablehttp.NewRequestWithContext(ctx, http.MethodPost, cl.url, rawBody) // every operation of the contract is a POST
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", cl.op, err)
 	}

@@ -119,12 +119,7 @@ func (req *longRequest) mechanism(bearerSent bool) (string, *apiError) {
 	if bearerSent {
 		mech = mechExchange
 	}
-	want := map[string]string{
-		mechSecret:   grantClientCredentials,
-		mechOTP:      grantClientCredentials,
-		mechAssert:   grantAssertion,
-		mechExchange: grantTokenExchange,
-	}[mech]
+	want := grantOf[mech]
 	if req.grantType != want {
 		return "", badRequest("grant_type %s does not go with %s (use %s)", req.grantType, mech, want)
 	}
@@ -270,14 +265,16 @@ func (s *Server) mintLong(c *call, req *longRequest, mech, exchangeID, audience 
 	issued := now.Truncate(time.Second)
 	secret := newLongSecret()
 	t := &token{
-		ID:         newID(KindLong),
-		Kind:       KindLong,
-		ClientID:   cl.id,
-		Name:       req.name,
-		Scopes:     scopes,
-		IssuedAt:   issued,
-		ExpiresAt:  issued.Add(time.Duration(req.ttlDays) * 24 * time.Hour),
-		Mechanism:  mech,
+		TokenFacts: TokenFacts{
+			ID:        newID(KindLong),
+			Kind:      KindLong,
+			ClientID:  cl.id,
+			Name:      req.name,
+			Scopes:    scopes,
+			IssuedAt:  issued,
+			ExpiresAt: issued.Add(time.Duration(req.ttlDays) * 24 * time.Hour),
+			Mechanism: mech,
+		},
 		SecretHash: hashSecret(secret),
 	}
 	s.tokens[t.ID] = t

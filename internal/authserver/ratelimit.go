@@ -23,10 +23,9 @@ const (
 
 // rateLimiter keeps one token bucket per client id. Callers hold s.mu.
 type rateLimiter struct {
-	rate     float64 // tokens per second; <= 0 disables
-	burst    float64
-	buckets  map[string]*bucket
-	disabled bool
+	rate    float64 // tokens per second; <= 0 disables
+	burst   float64
+	buckets map[string]*bucket
 	// now reads real time with its monotonic component, so that setting the wall clock
 	// (or the server's Clock) neither refills nor drains a bucket; tests replace it.
 	now func() time.Time
@@ -41,8 +40,7 @@ func newRateLimiter(cfg RateLimit) *rateLimiter {
 	l := &rateLimiter{buckets: map[string]*bucket{}, now: time.Now}
 	switch {
 	case cfg.PerSecond < 0:
-		l.disabled = true
-		return l
+		return l // rate 0: disabled
 	case cfg.PerSecond == 0:
 		l.rate = defaultRatePerSecond
 	default:
@@ -62,7 +60,7 @@ func newRateLimiter(cfg RateLimit) *rateLimiter {
 // allow takes one token from key's bucket. When the bucket is empty it returns the
 // whole seconds until a token is available.
 func (l *rateLimiter) allow(key string) (ok bool, retryAfter int) {
-	if l.disabled {
+	if l.rate <= 0 {
 		return true, 0
 	}
 	now := l.now()

@@ -99,8 +99,17 @@ func TestRateLimiterDefaults(t *testing.T) {
 	}
 	for _, tc := range cases {
 		l := newRateLimiter(tc.cfg)
-		if l.rate != tc.rate || l.burst != tc.burst || l.disabled != tc.disabled {
-			t.Errorf("%+v: rate %v burst %v disabled %v", tc.cfg, l.rate, l.burst, l.disabled)
+		if l.rate != tc.rate || l.burst != tc.burst {
+			t.Errorf("%+v: rate %v burst %v", tc.cfg, l.rate, l.burst)
+		}
+		refused := 0
+		for range 1000 {
+			if ok, _ := l.allow("a"); !ok {
+				refused++
+			}
+		}
+		if disabled := refused == 0; disabled != tc.disabled {
+			t.Errorf("%+v: %d of 1000 requests refused at once; want disabled %v", tc.cfg, refused, tc.disabled)
 		}
 	}
 	l := newRateLimiter(RateLimit{PerSecond: 1, Burst: 1})

@@ -16,7 +16,6 @@ import (
 	"crypto/elliptic"
 	"crypto/rand"
 	"fmt"
-	"io"
 	"log/slog"
 	"net/http"
 	"slices"
@@ -118,7 +117,7 @@ func New(opts Options) (*Server, error) {
 		s.issuer = defaultIssuer
 	}
 	if s.log == nil {
-		s.log = slog.New(slog.NewTextHandler(io.Discard, nil))
+		s.log = slog.New(slog.DiscardHandler)
 	}
 	if s.statePath != "" {
 		if err := s.load(); err != nil {
@@ -400,12 +399,7 @@ func (s *Server) listTokens(keep func(*token) bool) []TokenRecord {
 			out = append(out, s.recordOf(t, now))
 		}
 	}
-	slices.SortFunc(out, func(a, b TokenRecord) int {
-		if c := a.IssuedAt.Compare(b.IssuedAt); c != 0 {
-			return c
-		}
-		return strings.Compare(a.ID, b.ID)
-	})
+	slices.SortFunc(out, func(a, b TokenRecord) int { return compareFacts(a.TokenFacts, b.TokenFacts) })
 	return out
 }
 

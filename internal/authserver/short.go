@@ -113,7 +113,7 @@ func (s *Server) mintShort(c *call, req *shortRequest, parentID string, now time
 	if parent.RevokedAt != nil {
 		expires = minTime(expires, *parent.RevokedAt)
 	}
-	t := &token{
+	t := &token{TokenFacts: TokenFacts{
 		ID:            newID(KindShort),
 		Kind:          KindShort,
 		ClientID:      parent.ClientID,
@@ -122,7 +122,7 @@ func (s *Server) mintShort(c *call, req *shortRequest, parentID string, now time
 		IssuedAt:      issued,
 		ExpiresAt:     expires,
 		ParentTokenID: parent.ID,
-	}
+	}}
 	jwt, err := s.signShort(t)
 	if err != nil {
 		return nil, newError(http.StatusInternalServerError, codeServerError, "cannot sign the token")

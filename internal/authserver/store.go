@@ -10,7 +10,6 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
-	"strings"
 	"time"
 )
 
@@ -108,12 +107,7 @@ func (s *Server) snapshot() *stateFile {
 	for _, t := range s.tokens {
 		st.Tokens = append(st.Tokens, *t) // fields are replaced, never changed in place
 	}
-	slices.SortFunc(st.Tokens, func(a, b token) int {
-		if c := a.IssuedAt.Compare(b.IssuedAt); c != 0 {
-			return c
-		}
-		return strings.Compare(a.ID, b.ID)
-	})
+	slices.SortFunc(st.Tokens, func(a, b token) int { return compareFacts(a.TokenFacts, b.TokenFacts) })
 	st.UsedJTIs = maps.Clone(s.usedJTIs)
 	return st
 }

@@ -40,28 +40,42 @@ const (
 	StateExpired TokenState = "expired"
 )
 
-// TokenRecord describes one issued token. It never holds a secret or a hash, so it is
-// safe to print, log and serve from the test controls.
-type TokenRecord struct {
-	ID        string     `json:"id"`
-	Kind      TokenKind  `json:"kind"`
-	ClientID  string     `json:"client_id"`
-	Name      string     `json:"name,omitempty"`
-	Scopes    []string   `json:"scopes"`
-	Audience  string     `json:"audience,omitempty"`
-	IssuedAt  time.Time  `json:"issued_at"`
-	ExpiresAt time.Time  `json:"expires_at"`
-	State     TokenState `json:"state"`
-	// RevokedAt is when the token stopped (or, during a rotation grace period, will
-	// stop) working before its expiry. For a short-term token it includes the end of
-	// its long-term parent.
-	RevokedAt     *time.Time `json:"revoked_at,omitempty"`
-	ParentTokenID string     `json:"parent_token_id,omitempty"`
-	RotatedFrom   string     `json:"rotated_from,omitempty"`
-	RotatedTo     string     `json:"rotated_to,omitempty"`
+// TokenFacts are what the server knows of a token that is neither secret nor derived
+// from the clock: kept in its record, and served as they are.
+type TokenFacts struct {
+	ID            string    `json:"id"`
+	Kind          TokenKind `json:"kind"`
+	ClientID      string    `json:"client_id"`
+	Name          string    `json:"name,omitempty"`
+	Scopes        []string  `json:"scopes"`
+	Audience      string    `json:"audience,omitempty"`
+	IssuedAt      time.Time `json:"issued_at"`
+	ExpiresAt     time.Time `json:"expires_at"`
+	ParentTokenID string    `json:"parent_token_id,omitempty"`
+	RotatedFrom   string    `json:"rotated_from,omitempty"`
+	RotatedTo     string    `json:"rotated_to,omitempty"`
 	// Mechanism is how a long-term token was obtained: client_secret, otp_code,
 	// assertion or token_exchange.
 	Mechanism string `json:"mechanism,omitempty"`
+}
+
+// compareFacts orders tokens by issue time, then id: the order of every listing.
+func compareFacts(a, b TokenFacts) int {
+	if c := a.IssuedAt.Compare(b.IssuedAt); c != 0 {
+		return c
+	}
+	return strings.Compare(a.ID, b.ID)
+}
+
+// TokenRecord describes one issued token. It never holds a secret or a hash, so it is
+// safe to print, log and serve from the test controls.
+type TokenRecord struct {
+	TokenFacts
+	State TokenState `json:"state"`
+	// RevokedAt is when the token stopped (or, during a rotation grace period, will
+	// stop) working before its expiry. For a short-term token it includes the end of
+	// its long-term parent.
+	RevokedAt *time.Time `json:"revoked_at,omitempty"`
 }
 
 // Mechanism names as recorded in TokenRecord.Mechanism.
@@ -72,23 +86,20 @@ const (
 	mechExchange = "token_exchange"
 )
 
+// grantOf is the grant_type that each mechanism goes with.
+var grantOf = map[string]string{
+	mechSecret:   grantClientCredentials,
+	mechOTP:      grantClientCredentials,
+	mechAssert:   grantAssertion,
+	mechExchange: grantTokenExchange,
+}
+
 // token is the server's own record of a token. Long-term tokens keep the SHA-256 of
 // their secret; short-term tokens keep nothing secret (the JWT is verified by signature).
 type token struct {
-	ID            string     `json:"id"`
-	Kind          TokenKind  `json:"kind"`
-	ClientID      string     `json:"client_id"`
-	Name          string     `json:"name,omitempty"`
-	Scopes        []string   `json:"scopes"`
-	Audience      string     `json:"audience,omitempty"`
-	IssuedAt      time.Time  `json:"issued_at"`
-	ExpiresAt     time.Time  `json:"expires_at"`
-	RevokedAt     *time.Time `json:"revoked_at,omitempty"`
-	ParentTokenID string     `json:"parent_token_id,omitempty"`
-	RotatedFrom   string     `json:"rotated_from,omitempty"`
-	RotatedTo     string     `json:"rotated_to,omitempty"`
-	Mechanism     string     `json:"mechanism,omitempty"`
-	SecretHash    string     `json:"secret_hash,omitempty"` // base64url SHA-256, long-term only
+	TokenFacts
+	RevokedAt  *time.Time `json:"revoked_at,omitempty"`
+	SecretHash string     `json:"secret_hash,omitempty"` // base64url SHA-256, long-term only
 }
 
 // endOf is when a token stops working early because it, or (for a short-term token)
@@ -125,21 +136,8 @@ func (s *Server) active(t *token, now time.Time) bool {
 
 // recordOf builds the public view of a token. Callers hold s.mu.
 func (s *Server) recordOf(t *token, now time.Time) TokenRecord {
-	rec := TokenRecord{
-		ID:            t.ID,
-		Kind:          t.Kind,
-		ClientID:      t.ClientID,
-		Name:          t.Name,
-		Scopes:        slices.Clone(t.Scopes),
-		Audience:      t.Audience,
-		IssuedAt:      t.IssuedAt,
-		ExpiresAt:     t.ExpiresAt,
-		State:         s.stateOf(t, now),
-		ParentTokenID: t.ParentTokenID,
-		RotatedFrom:   t.RotatedFrom,
-		RotatedTo:     t.RotatedTo,
-		Mechanism:     t.Mechanism,
-	}
+	rec := TokenRecord{TokenFacts: t.TokenFacts, State: s.stateOf(t, now)}
+	rec.Scopes = slices.Clone(t.Scopes)
 	if rec.Scopes == nil {
 		rec.Scopes = []string{}
 	}

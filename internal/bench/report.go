@@ -14,6 +14,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/example/terraform-provider-auth/internal/authserver"
 )
 
 // The generated part of BENCHMARKS.md lies between these markers; the rest of the file
@@ -367,8 +369,8 @@ func spread(d []time.Duration) string {
 
 func ms(d time.Duration) float64 { return float64(d) / float64(time.Millisecond) }
 
-func formatCounts(c map[string]int) string {
-	return fmt.Sprintf("issue %d, exchange %d, revoke %d", c[opIssueLong], c[opIssueShort], c[opRevoke])
+func formatCounts(c map[authserver.Operation]int) string {
+	return fmt.Sprintf("issue %d, exchange %d, revoke %d", c[authserver.OpIssueLong], c[authserver.OpIssueShort], c[authserver.OpRevoke])
 }
 
 // observedCounts shows the counts if every repetition agrees, else each repetition's.

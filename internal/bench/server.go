@@ -17,13 +17,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
-)
 
-// The operations of the contract, as the server's request counts name them.
-const (
-	opIssueLong  = "issueLongTermToken"
-	opIssueShort = "issueShortTermToken"
-	opRevoke     = "revokeToken"
+	"github.com/example/terraform-provider-auth/internal/authserver"
 )
 
 const benchClientID = "bench"
@@ -113,31 +108,22 @@ func (s *authServer) resetCounts() error {
 	return nil
 }
 
-func (s *authServer) counts() (map[string]int, error) {
-	var counts map[string]int
+func (s *authServer) counts() (map[authserver.Operation]int, error) {
+	var counts map[authserver.Operation]int
 	return counts, s.getJSON("/counts", &counts)
 }
 
-// serverToken is the part of the server's token record the checks read.
-type serverToken struct {
-	ID          string `json:"id"`
-	Kind        string `json:"kind"`
-	Name        string `json:"name"`
-	State       string `json:"state"`
-	RotatedFrom string `json:"rotated_from"`
-}
-
 // activeLongTokens returns the active long-term tokens whose name starts with prefix.
-func (s *authServer) activeLongTokens(prefix string) ([]serverToken, error) {
+func (s *authServer) activeLongTokens(prefix string) ([]authserver.TokenRecord, error) {
 	var list struct {
-		Tokens []serverToken `json:"tokens"`
+		Tokens []authserver.TokenRecord `json:"tokens"`
 	}
 	if err := s.getJSON("/tokens", &list); err != nil {
 		return nil, err
 	}
-	var active []serverToken
+	var active []authserver.TokenRecord
 	for _, t := range list.Tokens {
-		if t.Kind == "long" && t.State == "active" && strings.HasPrefix(t.Name, prefix) {
+		if t.Kind == authserver.KindLong && t.State == authserver.StateActive && strings.HasPrefix(t.Name, prefix) {
 			active = append(active, t)
 		}
 	}

@@ -54,7 +54,7 @@ var peerShape = shape{
 // of var.generation changes the input: an in-place update.
 func shapeKind(name string, attributes shape) kind {
 	return kind{
-		name: name, resource: "terraform_data", provider: "",
+		name: name, provider: "",
 		rotate: [3]int{0, 1, 0},
 		config: func(n int) string {
 			var input strings.Builder

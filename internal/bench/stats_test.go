@@ -5,6 +5,8 @@ package main
 import (
 	"testing"
 	"time"
+
+	"github.com/example/terraform-provider-auth/internal/authserver"
 )
 
 func TestMedian(t *testing.T) {
@@ -38,7 +40,7 @@ func TestExpectedRequests(t *testing.T) {
 		"destroy": {0, 0, 400},
 	} {
 		got := expectedRequests(step, 400)
-		if got[opIssueLong] != want[0] || got[opIssueShort] != want[1] || got[opRevoke] != want[2] {
+		if got[authserver.OpIssueLong] != want[0] || got[authserver.OpIssueShort] != want[1] || got[authserver.OpRevoke] != want[2] {
 			t.Errorf("expectedRequests(%s, 400) = %v, want issue %d, exchange %d, revoke %d", step, got, want[0], want[1], want[2])
 		}
 	}

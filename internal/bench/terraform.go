@@ -17,12 +17,13 @@ import (
 	"strings"
 	"syscall"
 	"time"
+
+	"github.com/example/terraform-provider-auth/internal/authserver"
 )
 
 // A kind is one of the things measured side by side.
 type kind struct {
-	name     string // auth, time, data
-	resource string // the resource type, for the report
+	name string // auth, time, data, shape-auth, shape-peer
 	// provider names the shim in dev_overrides; "" for terraform_data (built in).
 	provider string
 	config   func(n int) string
@@ -32,7 +33,7 @@ type kind struct {
 
 var kinds = []kind{
 	{
-		name: "auth", resource: "auth_long_term_token", provider: "auth",
+		name: "auth", provider: "auth",
 		// rotation_triggers change: an in-place update that rotates, one API request each.
 		rotate: [3]int{0, 1, 0},
 		config: func(n int) string {
@@ -53,7 +54,7 @@ resource "auth_long_term_token" "bench" {
 		},
 	},
 	{
-		name: "time", resource: "time_static", provider: "time",
+		name: "time", provider: "time",
 		// time_static has no in-place update: a triggers change replaces it.
 		rotate: [3]int{1, 0, 1},
 		config: func(n int) string {
@@ -80,7 +81,7 @@ resource "time_static" "bench" {
 	shapeKind("shape-auth", authShape),
 	shapeKind("shape-peer", peerShape),
 	{
-		name: "data", resource: "terraform_data", provider: "",
+		name: "data", provider: "",
 		// An input change is an in-place update that recomputes output.
 		rotate: [3]int{0, 1, 0},
 		config: func(n int) string {
@@ -101,13 +102,13 @@ var steps = []string{"create", "plan", "rotate", "destroy"}
 // expectedRequests is what each step must cost the Auth API for n tokens: exactly one
 // request per token for create, rotate and destroy, none for the no-change plan (and its
 // refresh).
-func expectedRequests(step string, n int) map[string]int {
-	want := map[string]int{opIssueLong: 0, opIssueShort: 0, opRevoke: 0}
+func expectedRequests(step string, n int) map[authserver.Operation]int {
+	want := map[authserver.Operation]int{authserver.OpIssueLong: 0, authserver.OpIssueShort: 0, authserver.OpRevoke: 0}
 	switch step {
 	case "create", "rotate":
-		want[opIssueLong] = n
+		want[authserver.OpIssueLong] = n
 	case "destroy":
-		want[opRevoke] = n
+		want[authserver.OpRevoke] = n
 	}
 	return want
 }
@@ -132,7 +133,7 @@ type sample struct {
 	ProviderRSSKiB int64
 	Processes      int
 	ServerCPU      time.Duration
-	Requests       map[string]int
+	Requests       map[authserver.Operation]int
 	// StateBytes is the size of the state file after the step.
 	StateBytes int64
 }
@@ -298,7 +299,7 @@ func (s *sample) addProviderUsage(path, provider string) error {
 
 // checkServer holds the step to the server's record: the exact number of requests, and
 // the tokens that must (or must no longer) be active.
-func (w *workspace) checkServer(step string, counts map[string]int, srv *authServer) error {
+func (w *workspace) checkServer(step string, counts map[authserver.Operation]int, srv *authServer) error {
 	want := expectedRequests(step, w.n)
 	for op, n := range want {
 		if counts[op] != n {

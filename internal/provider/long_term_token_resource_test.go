@@ -530,7 +530,13 @@ resource "auth_long_term_token" "test" {
 	bare := e.providerBlock()
 	resource.UnitTest(t, resource.TestCase{
 		ProtoV6ProviderFactories: e.factories(),
-		CheckDestroy:             e.checkNoActiveTokens,
+		CheckDestroy: func(s *terraform.State) error {
+			// The refused rotation minted nothing: 3 tokens, one per successful step.
+			if err := e.expectLongTermMinted(3)(nil); err != nil {
+				return err
+			}
+			return e.checkNoActiveTokens(s)
+		},
 		Steps: []resource.TestStep{
 			{Config: config(e.secretProvider(), `["tokens:write", "deploy:read"]`, "1")},
 			{
@@ -548,7 +554,14 @@ resource "auth_long_term_token" "test" {
 					}),
 				},
 			},
-			{Config: config(e.secretProvider(), `["deploy:read"]`, "3")},
+			{
+				Config: config(e.secretProvider(), `["deploy:read"]`, "3"),
+				ConfigStateChecks: []statecheck.StateCheck{
+					e.expectMechanism(tokenAddr, "client_secret"),
+					e.tokenWorks(tokenAddr),
+					e.expectActiveLongTermTokensMatchState(),
+				},
+			},
 			{
 				Config:      config(bare, `["deploy:read"]`, "4"),
 				ExpectError: regexp.MustCompile(`(?s)No step-up mechanism to rotate.*tokens:write`),
@@ -600,20 +613,6 @@ resource "auth_long_term_token" "test" {
   rotation_triggers = { version = %q }
 }`, version)
 	}
-	countLong := func(want int) serverCheck {
-		return func(*tfjson.State) error {
-			all := 0
-			for _, r := range e.server.Tokens() {
-				if r.Kind == authserver.KindLong {
-					all++
-				}
-			}
-			if all != want {
-				return fmt.Errorf("server minted %d long-term tokens, want %d", all, want)
-			}
-			return nil
-		}
-	}
 	resource.UnitTest(t, resource.TestCase{
 		ProtoV6ProviderFactories: e.factories(),
 		CheckDestroy:             e.checkNoActiveTokens,
@@ -621,7 +620,7 @@ resource "auth_long_term_token" "test" {
 			{
 				Config: config("1"),
 				ConfigStateChecks: []statecheck.StateCheck{
-					countLong(20),
+					e.expectLongTermMinted(20),
 					e.expectRequests(map[authserver.Operation]int{authserver.OpIssueLong: 20}),
 					e.expectActiveLongTermTokensMatchState(),
 				},
@@ -629,7 +628,7 @@ resource "auth_long_term_token" "test" {
 			{
 				Config: config("2"),
 				ConfigStateChecks: []statecheck.StateCheck{
-					countLong(40),
+					e.expectLongTermMinted(40),
 					e.expectRequests(map[authserver.Operation]int{authserver.OpIssueLong: 40}),
 					e.expectActiveLongTermTokensMatchState(),
 				},

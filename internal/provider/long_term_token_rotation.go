@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"slices"
 	"time"
 
 	"github.com/hashicorp/terraform-plugin-framework/diag"
@@ -219,11 +220,7 @@ func (r *longTermTokenResource) selfRotationAccess(ctx context.Context, client *
 	var diags diag.Diagnostics
 	var scopes []string
 	diags.Append(state.Scopes.ElementsAs(ctx, &scopes, false)...)
-	holdsWrite := false
-	for _, s := range scopes {
-		holdsWrite = holdsWrite || s == scopeTokensWrite
-	}
-	if state.Token.ValueString() == "" || !holdsWrite {
+	if state.Token.ValueString() == "" || !slices.Contains(scopes, scopeTokensWrite) {
 		diags.AddError("No step-up mechanism to rotate auth_long_term_token "+state.TokenID.ValueString(),
 			"Rotation needs step-up authentication. Configure one of client_secret, otp_code, assertion, private_key_pem "+
 				"or access_token in the provider (or its AUTH_* environment variable), or give the token the scope "+

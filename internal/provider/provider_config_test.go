@@ -13,6 +13,7 @@ import (
 
 	"github.com/hashicorp/terraform-plugin-testing/helper/resource"
 	"github.com/hashicorp/terraform-plugin-testing/statecheck"
+	"github.com/hashicorp/terraform-plugin-testing/terraform"
 )
 
 // attributeError matches an error diagnostic about attr: Terraform prints the attribute's
@@ -253,8 +254,12 @@ func TestAccProvider_conflictingEnvironment(t *testing.T) {
 				ExpectError: regexp.MustCompile(`(?s)Conflicting step-up mechanisms.*AUTH_CLIENT_SECRET, AUTH_OTP_CODE`),
 			},
 			{
-				Config:            fmt.Sprintf("provider \"auth\" {\n  client_secret = %q\n}\n", testClientSecret) + `resource "auth_long_term_token" "test" {}`,
-				ConfigStateChecks: []statecheck.StateCheck{e.expectMechanism(tokenAddr, "client_secret")},
+				Config: fmt.Sprintf("provider \"auth\" {\n  client_secret = %q\n}\n", testClientSecret) + `resource "auth_long_term_token" "test" {}`,
+				ConfigStateChecks: []statecheck.StateCheck{
+					e.expectMechanism(tokenAddr, "client_secret"),
+					e.tokenWorks(tokenAddr),
+					e.expectActiveLongTermTokensMatchState(),
+				},
 			},
 		},
 	})
@@ -266,6 +271,7 @@ func TestAccProvider_noStepUp(t *testing.T) {
 	e := newTestEnv(t)
 	resource.UnitTest(t, resource.TestCase{
 		ProtoV6ProviderFactories: e.factories(),
+		CheckDestroy:             func(*terraform.State) error { return e.expectLongTermMinted(0)(nil) },
 		Steps: []resource.TestStep{{
 			Config:      e.providerBlock() + `resource "auth_long_term_token" "test" {}`,
 			ExpectError: regexp.MustCompile(`(?s)No step-up mechanism configured.*client_secret, otp_code, assertion`),

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"os"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -79,7 +80,8 @@ func resolve(v types.String, env string) setting {
 	if env == "" {
 		return setting{known: true}
 	}
-	return setting{value: os.Getenv(env), known: true, fromEnv: os.Getenv(env) != ""}
+	value := os.Getenv(env)
+	return setting{value: value, known: true, fromEnv: value != ""}
 }
 
 // source names where a value came from, for error messages.
@@ -293,11 +295,10 @@ func resolveStepUp(config providerModel) (resolvedStepUp, diag.Diagnostics) {
 
 // maskSecrets keeps secrets out of every provider log line from here on.
 func maskSecrets(ctx context.Context, secrets ...string) context.Context {
-	for _, s := range secrets {
-		if s != "" {
-			ctx = tflog.MaskAllFieldValuesStrings(ctx, s)
-			ctx = tflog.MaskMessageStrings(ctx, s)
-		}
+	nonEmpty := slices.DeleteFunc(slices.Clone(secrets), func(s string) bool { return s == "" }) // masking "" would mangle every line
+	if len(nonEmpty) == 0 {
+		return ctx
 	}
-	return ctx
+	ctx = tflog.MaskAllFieldValuesStrings(ctx, nonEmpty...)
+	return tflog.MaskMessageStrings(ctx, nonEmpty...)
 }

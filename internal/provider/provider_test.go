@@ -428,6 +428,22 @@ func (e *testEnv) expectRequests(want map[authserver.Operation]int) serverCheck 
 	}
 }
 
+// expectLongTermMinted checks how many long-term tokens the server ever issued.
+func (e *testEnv) expectLongTermMinted(want int) serverCheck {
+	return func(*tfjson.State) error {
+		all := 0
+		for _, r := range e.server.Tokens() {
+			if r.Kind == authserver.KindLong {
+				all++
+			}
+		}
+		if all != want {
+			return fmt.Errorf("server minted %d long-term tokens, want %d\n%s", all, want, e.serverLog())
+		}
+		return nil
+	}
+}
+
 // revokeAsAdmin revokes the client's token id as an administrator would, with a token of
 // scope tokens:revoke that then revokes itself.
 func (e *testEnv) revokeAsAdmin(id string) error {

@@ -192,7 +192,7 @@ func (r *shortTermTokenEphemeralResource) Open(ctx context.Context, req ephemera
 		if !resp.Diagnostics.HasError() {
 			return
 		}
-		if err := r.revoke(ctx, client, minted); err != nil {
+		if err := revokeShortTerm(ctx, client, minted); err != nil {
 			resp.Diagnostics.AddWarning("Cannot revoke short-term token "+tok.TokenID,
 				fmt.Sprintf("The token issued by this failed open is left to expire at %s: %v", tok.ExpiresAt.UTC().Format(time.RFC3339), err))
 		}
@@ -254,14 +254,14 @@ func (r *shortTermTokenEphemeralResource) Close(ctx context.Context, req ephemer
 	}
 	ctx = r.data.mask(ctx, state.Token)
 	r.data.unclosed.closed(state.TokenID)
-	if err := r.revoke(ctx, client, state); err != nil {
+	if err := revokeShortTerm(ctx, client, state); err != nil {
 		addAPIError(&resp.Diagnostics, "Cannot revoke auth_short_term_token "+state.TokenID, "", err)
 	}
 }
 
-// revoke ends a short-term token with itself, which the contract always allows; a token the
+// revokeShortTerm ends a short-term token with itself, which the contract always allows; a token the
 // server no longer knows is as good as revoked.
-func (r *shortTermTokenEphemeralResource) revoke(ctx context.Context, client *authclient.Client, state closeState) error {
+func revokeShortTerm(ctx context.Context, client *authclient.Client, state closeState) error {
 	err := client.RevokeToken(ctx, state.TokenID, state.Token)
 	if errors.Is(err, authclient.ErrNotFound) {
 		return nil

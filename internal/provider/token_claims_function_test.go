@@ -67,7 +67,7 @@ func TestAccTokenClaims_errors(t *testing.T) {
 		"long-term token": {arg: fmt.Sprintf("%q", longTerm.Token), want: `(?s)not a JWT.*long-term token is opaque`},
 		"garbage":         {arg: `"a.b.c"`, want: `(?s)not a decodable JWT`},
 		"empty":           {arg: `""`, want: `(?s)the token is empty`},
-		"null":            {arg: `null`, want: `(?s)Invalid function argument`},
+		"null":            {arg: `null`, want: `(?s)Invalid function argument.*must not be null`},
 	}
 	for name, tc := range cases {
 		t.Run(name, func(t *testing.T) {

@@ -2,9 +2,7 @@ package provider
 
 import (
 	"context"
-	"errors"
 	"fmt"
-	"maps"
 	"slices"
 	"sync"
 
@@ -24,7 +22,7 @@ type UnclosedTokens struct {
 }
 
 type unclosedToken struct {
-	secret string
+	closeState
 	client *authclient.Client
 }
 
@@ -44,7 +42,7 @@ func (u *UnclosedTokens) opened(tokenID, secret string, client *authclient.Clien
 	if u.drained {
 		return false
 	}
-	u.tokens[tokenID] = unclosedToken{secret: secret, client: client}
+	u.tokens[tokenID] = unclosedToken{closeState: closeState{TokenID: tokenID, Token: secret}, client: client}
 	return true
 }
 
@@ -73,13 +71,12 @@ func (u *UnclosedTokens) RevokeAll(ctx context.Context) (revoked []string, errs 
 
 	var mu sync.Mutex
 	var wg sync.WaitGroup
-	for _, id := range slices.Sorted(maps.Keys(pending)) {
+	for id, t := range pending {
 		wg.Go(func() {
-			t := pending[id]
-			err := t.client.RevokeToken(ctx, id, t.secret)
+			err := revokeShortTerm(ctx, t.client, t.closeState)
 			mu.Lock()
 			defer mu.Unlock()
-			if err != nil && !errors.Is(err, authclient.ErrNotFound) {
+			if err != nil {
 				errs = append(errs, fmt.Errorf("short-term token %s left open by Terraform: %w", id, err))
 				return
 			}
