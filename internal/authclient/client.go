@@ -140,28 +140,42 @@ func rootCAs(pemText string) (*x509.CertPool, error) {
 	if strings.TrimSpace(pemText) == "" {
 		return nil, nil
 	}
+	certs, err := ParseCACertPEM(pemText)
+	if err != nil {
+		return nil, fmt.Errorf("authclient: CACertPEM: %w", err)
+	}
 	pool, err := x509.SystemCertPool()
 	if err != nil {
 		pool = x509.NewCertPool()
 	}
+	for _, cert := range certs {
+		pool.AddCert(cert)
+	}
+	return pool, nil
+}
+
+// ParseCACertPEM reads PEM text that must hold one or more CERTIFICATE blocks and nothing
+// else: the rule for Config.CACertPEM, for callers that check it before New.
+func ParseCACertPEM(pemText string) ([]*x509.Certificate, error) {
+	var certs []*x509.Certificate
 	rest := []byte(pemText)
 	for n := 1; ; n++ {
 		var block *pem.Block
 		block, rest = pem.Decode(rest)
 		if block == nil {
 			if n == 1 || strings.TrimSpace(string(rest)) != "" {
-				return nil, errors.New("authclient: CACertPEM must contain only PEM CERTIFICATE blocks")
+				return nil, errors.New("must contain only PEM CERTIFICATE blocks")
 			}
-			return pool, nil
+			return certs, nil
 		}
 		if block.Type != "CERTIFICATE" {
-			return nil, fmt.Errorf("authclient: CACertPEM block %d is a %q, not a CERTIFICATE", n, block.Type)
+			return nil, fmt.Errorf("block %d is a %q, not a CERTIFICATE", n, block.Type)
 		}
 		cert, err := x509.ParseCertificate(block.Bytes)
 		if err != nil {
-			return nil, fmt.Errorf("authclient: CACertPEM block %d is not a valid certificate: %w", n, err)
+			return nil, fmt.Errorf("block %d is not a valid certificate: %w", n, err)
 		}
-		pool.AddCert(cert)
+		certs = append(certs, cert)
 	}
 }
 

@@ -244,7 +244,7 @@ func (c *matrixCell) createSteps() []resource.TestStep {
 // the next apply. Each run changes rotation_triggers, so that each rotates.
 func (c *matrixCell) changeSteps() []resource.TestStep {
 	return []resource.TestStep{
-		{Config: c.config(c.e.url, 2, "1")},
+		{Config: c.config(c.e.url, 2, "1"), ConfigStateChecks: []statecheck.StateCheck{c.e.expectActiveLongTermTokensMatchState()}},
 		c.withinStep(c.config(c.e.url, 2, "2"), false),
 		c.beyondStep(c.config(c.beyondEndpoint(), 2, "3"), false),
 		c.nextApplyStep(c.config(c.e.url, 2, "3"), c.phase.mints),
@@ -255,10 +255,11 @@ func (c *matrixCell) changeSteps() []resource.TestStep {
 // budget, and an apply showing what it left; the test's own destroy comes last.
 func (c *matrixCell) destroySteps() []resource.TestStep {
 	config := c.config(c.e.url, 2, "1")
+	issued := []statecheck.StateCheck{c.e.expectActiveLongTermTokensMatchState()}
 	return []resource.TestStep{
-		{Config: config},
+		{Config: config, ConfigStateChecks: issued},
 		c.withinStep(config, true),
-		{Config: config},
+		{Config: config, ConfigStateChecks: issued},
 		c.beyondStep(c.config(c.beyondEndpoint(), 2, "1"), true),
 		{
 			PreConfig: func() {

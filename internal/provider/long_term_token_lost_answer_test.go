@@ -53,7 +53,7 @@ resource "auth_long_term_token" "test" {
 		Steps: []resource.TestStep{
 			{
 				Config:            config("1"),
-				ConfigStateChecks: []statecheck.StateCheck{capture(&first)},
+				ConfigStateChecks: []statecheck.StateCheck{capture(&first), e.expectActiveLongTermTokensMatchState()},
 			},
 			{
 				PreConfig:   e.lostRotationAnswers,
@@ -126,7 +126,7 @@ resource "auth_long_term_token" "test" {
 		Steps: []resource.TestStep{
 			{
 				Config:            config("123456", "1"),
-				ConfigStateChecks: []statecheck.StateCheck{capture(&first)},
+				ConfigStateChecks: []statecheck.StateCheck{capture(&first), e.expectActiveLongTermTokensMatchState()},
 			},
 			{
 				PreConfig:   e.lostRotationAnswers,

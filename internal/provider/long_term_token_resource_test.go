@@ -210,6 +210,7 @@ func TestAccLongTermToken_rotationTriggers(t *testing.T) {
 						Config: config(""),
 						ConfigStateChecks: []statecheck.StateCheck{
 							capture(&first),
+							e.expectActiveLongTermTokensMatchState(),
 						},
 					},
 					{
@@ -259,7 +260,7 @@ resource "auth_long_term_token" "test" {
 		Steps: []resource.TestStep{
 			{
 				Config:            config("1"),
-				ConfigStateChecks: []statecheck.StateCheck{capture(&first)},
+				ConfigStateChecks: []statecheck.StateCheck{capture(&first), e.expectActiveLongTermTokensMatchState()},
 			},
 			{
 				Config:           config("2"),
@@ -712,7 +713,7 @@ resource "auth_long_term_token" "test" {
 		Steps: []resource.TestStep{
 			{
 				Config:            config("1"),
-				ConfigStateChecks: []statecheck.StateCheck{capture(&first)},
+				ConfigStateChecks: []statecheck.StateCheck{capture(&first), e.expectActiveLongTermTokensMatchState()},
 			},
 			{
 				PreConfig: func() {

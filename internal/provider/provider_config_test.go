@@ -7,6 +7,8 @@ import (
 	"crypto/x509"
 	"encoding/pem"
 	"fmt"
+	"net/http"
+	"net/http/httptest"
 	"regexp"
 	"strings"
 	"testing"
@@ -40,6 +42,9 @@ func TestAccProvider_invalidConfiguration(t *testing.T) {
 	t.Parallel()
 	e := newTestEnv(t)
 	_, pems, _ := loadTestKeys(t)
+	tlsServer := httptest.NewTLSServer(http.NotFoundHandler())
+	tlsServer.Close()
+	certPEM := string(pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: tlsServer.Certificate().Raw}))
 	provider := func(lines ...string) string {
 		return "provider \"auth\" {\n  " + strings.Join(lines, "\n  ") + "\n}\n" + `resource "auth_long_term_token" "test" {}`
 	}
@@ -73,6 +78,8 @@ func TestAccProvider_invalidConfiguration(t *testing.T) {
 		"endpoint: credentials": {provider(`endpoint = "https://user:pw@auth.example.com/v1"`),
 			attributeError("endpoint", "Invalid endpoint", "must not carry user info, a query or a fragment")},
 		"endpoint: query": {provider(`endpoint = "https://auth.example.com/v1?tenant=x"`),
+			attributeError("endpoint", "Invalid endpoint", "must not carry user info, a query or a fragment")},
+		"endpoint: empty query": {provider(`endpoint = "https://auth.example.com/v1?"`),
 			attributeError("endpoint", "Invalid endpoint", "must not carry user info, a query or a fragment")},
 		"client_id: empty": {provider(`client_id = ""`),
 			attributeError("client_id", length, "string length must be between 1 and 128")},
@@ -114,6 +121,10 @@ func TestAccProvider_invalidConfiguration(t *testing.T) {
 			attributeError("ca_cert_pem", "Invalid ca_cert_pem", "no PEM certificate found")},
 		"ca_cert_pem: a private key": {provider(fmt.Sprintf("ca_cert_pem = %q", pems["ec"])),
 			attributeError("ca_cert_pem", "Invalid ca_cert_pem", "no PEM certificate found")},
+		// The client refuses anything but certificates; so must validation, or the error
+		// would come at configure time against another attribute.
+		"ca_cert_pem: a certificate and a private key": {provider(fmt.Sprintf("ca_cert_pem = %q", certPEM+pems["ec"])),
+			attributeError("ca_cert_pem", "Invalid ca_cert_pem", "block 2 is a")},
 		"conflicting mechanisms": {provider(fmt.Sprintf("client_secret = %q", testClientSecret), fmt.Sprintf("private_key_pem = %q", pems["ec"])),
 			attributeError("private_key_pem", "Conflicting step-up mechanisms", "client_secret and private_key_pem are both set, but at most one step-up mechanism may be configured")},
 		"three mechanisms": {provider(fmt.Sprintf("client_secret = %q", testClientSecret), `otp_code = "123456"`, fmt.Sprintf("access_token = %q", otherClientsJWT)),

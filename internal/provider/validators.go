@@ -30,7 +30,7 @@ func checkEndpoint(raw string) error {
 	if err != nil || u.Host == "" || (u.Scheme != "https" && u.Scheme != "http") {
 		return fmt.Errorf("%q is not an absolute http(s) URL such as %s", raw, defaultEndpoint)
 	}
-	if u.User != nil || u.RawQuery != "" || u.Fragment != "" {
+	if u.User != nil || u.RawQuery != "" || u.ForceQuery || u.Fragment != "" {
 		return fmt.Errorf("%q must not carry user info, a query or a fragment", raw)
 	}
 	if u.Scheme == "http" && !isLoopbackHost(u.Hostname()) {
@@ -59,10 +59,14 @@ func checkRequestTimeout(raw string) (time.Duration, error) {
 	return d, nil
 }
 
-// checkCACertPEM accepts one or more PEM certificates and nothing else.
+// checkCACertPEM accepts one or more PEM certificates and nothing else, by the client's
+// own rule, so that what passes here is what the client accepts.
 func checkCACertPEM(raw string) error {
 	if !x509.NewCertPool().AppendCertsFromPEM([]byte(raw)) {
 		return errors.New("no PEM certificate found; paste one or more -----BEGIN CERTIFICATE----- blocks")
+	}
+	if _, err := authclient.ParseCACertPEM(raw); err != nil {
+		return fmt.Errorf("%w; paste only -----BEGIN CERTIFICATE----- blocks", err)
 	}
 	return nil
 }
