@@ -11,7 +11,6 @@ import (
 	"net"
 	"net/http"
 	"os"
-	"path/filepath"
 	"time"
 
 	"github.com/example/terraform-provider-auth/internal/authserver"
@@ -128,7 +127,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	}
 	endpoint := "http://" + ln.Addr().String() + authserver.APIPrefix
 	if cfg.urlFile != "" {
-		if err := writeURLFile(cfg.urlFile, endpoint); err != nil {
+		// Atomic, so that a reader polling the file never sees half of the URL.
+		if err := authserver.WriteFileAtomic(cfg.urlFile, []byte(endpoint), 0o644); err != nil {
 			_ = ln.Close()
 			return err
 		}
@@ -160,27 +160,4 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	}
 	logger.Info("stopped")
 	return nil
-}
-
-// writeURLFile writes the endpoint URL so that a reader polling the file never sees
-// half of it.
-func writeURLFile(path, url string) error {
-	tmp, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".*.tmp")
-	if err != nil {
-		return err
-	}
-	if _, err := tmp.WriteString(url); err != nil {
-		_ = tmp.Close()
-		_ = os.Remove(tmp.Name())
-		return err
-	}
-	if err := tmp.Close(); err != nil {
-		_ = os.Remove(tmp.Name())
-		return err
-	}
-	if err := os.Chmod(tmp.Name(), 0o644); err != nil {
-		_ = os.Remove(tmp.Name())
-		return err
-	}
-	return os.Rename(tmp.Name(), path)
 }

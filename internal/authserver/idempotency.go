@@ -34,6 +34,12 @@ func newIdempotencyStore() *idempotencyStore {
 	return &idempotencyStore{entries: map[idemKey]*idemEntry{}}
 }
 
+// expired reports a finished entry past the idempotency window; one still in progress
+// never expires.
+func (e *idemEntry) expired(now time.Time) bool {
+	return e.resp != nil && !now.Before(e.created.Add(idempotencyWindow))
+}
+
 // sweep forgets answers older than the window, at most once a minute of clock time.
 func (st *idempotencyStore) sweep(now time.Time) {
 	if now.Before(st.nextSweep) {
@@ -41,7 +47,7 @@ func (st *idempotencyStore) sweep(now time.Time) {
 	}
 	st.nextSweep = now.Add(time.Minute)
 	for k, e := range st.entries {
-		if e.resp != nil && !now.Before(e.created.Add(idempotencyWindow)) {
+		if e.expired(now) {
 			delete(st.entries, k)
 		}
 	}
@@ -80,7 +86,7 @@ func (s *Server) idempotent(c *call, key, caller string, bodyHash [32]byte, proc
 	now := s.now()
 	s.idem.sweep(now)
 	e := s.idem.entries[k]
-	if e != nil && e.resp != nil && !now.Before(e.created.Add(idempotencyWindow)) {
+	if e != nil && e.expired(now) {
 		e = nil // too old: the key is free again
 	}
 	if e != nil {

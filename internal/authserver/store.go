@@ -80,7 +80,7 @@ func (s *Server) save() error {
 	if err != nil {
 		return err
 	}
-	if err := writeFileAtomic(s.statePath, append(data, '\n')); err != nil {
+	if err := WriteFileAtomic(s.statePath, append(data, '\n'), 0o600); err != nil {
 		return fmt.Errorf("save state: %w", err)
 	}
 	s.savedVersion = version
@@ -207,9 +207,9 @@ func restoreClient(cs clientState) (*client, error) {
 	return c, nil
 }
 
-// writeFileAtomic replaces path with data (mode 0600) so that readers never see a
-// partial file: write a temporary file in the same directory, sync, rename.
-func writeFileAtomic(path string, data []byte) (err error) {
+// WriteFileAtomic replaces path with data, with the given mode, so that readers never
+// see a partial file: write a temporary file in the same directory, sync, rename.
+func WriteFileAtomic(path string, data []byte, mode os.FileMode) (err error) {
 	f, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".*.tmp")
 	if err != nil {
 		return err
@@ -219,7 +219,7 @@ func writeFileAtomic(path string, data []byte) (err error) {
 			_ = os.Remove(f.Name())
 		}
 	}()
-	if err = f.Chmod(0o600); err != nil {
+	if err = f.Chmod(mode); err != nil {
 		_ = f.Close()
 		return err
 	}
