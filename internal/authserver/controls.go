@@ -13,33 +13,60 @@ import (
 // controlsPrefix is where the test controls live (not part of the contract).
 const controlsPrefix = "/_test/"
 
-// faultRequest is the JSON form of a Fault for POST /_test/faults.
-type faultRequest struct {
+// The bodies and answers of the test controls, declared once for the server and its
+// clients (the bench, scripts/demo-tokens); the README's "The local Auth API server"
+// documents them. Answers without a body are 204 or 201; errors are the contract's error
+// body.
+
+// HealthResponse answers GET /_test/health.
+type HealthResponse struct {
+	Status string `json:"status"` // always "ok"
+}
+
+// TokensResponse answers GET /_test/tokens: every token ever issued, oldest first.
+type TokensResponse struct {
+	Tokens []TokenRecord `json:"tokens"`
+}
+
+// CountsResponse answers GET /_test/counts: the requests each operation received since
+// the start or the last POST /_test/counts/reset, every operation present.
+type CountsResponse map[Operation]int
+
+// ClockRequest is the body of POST /_test/clock: exactly one of the fields.
+type ClockRequest struct {
+	// Now sets the clock, backwards too.
+	Now *time.Time `json:"now"`
+	// Advance moves the clock forward by a Go duration such as "1h" or "90m".
+	Advance string `json:"advance"`
+}
+
+// ClockResponse answers POST /_test/clock with the clock's new time.
+type ClockResponse struct {
+	Now time.Time `json:"now"`
+}
+
+// FaultRequest is the body of POST /_test/faults: the JSON form of a Fault for one
+// operation.
+type FaultRequest struct {
 	Operation       Operation `json:"operation"`
 	Status          int       `json:"status"`
 	RetryAfter      int       `json:"retry_after"`
-	Delay           string    `json:"delay"`
+	Delay           string    `json:"delay"` // a Go duration such as "2s"
 	DropConnection  bool      `json:"drop_connection"`
 	AfterProcessing bool      `json:"after_processing"`
 	Times           int       `json:"times"`
 }
 
-// clockRequest is the body of POST /_test/clock: exactly one of the fields.
-type clockRequest struct {
-	Now     *time.Time `json:"now"`
-	Advance string     `json:"advance"`
-}
-
 // serveControls serves the test controls:
 //
-//	GET    /_test/health        200 {"status":"ok"}
-//	GET    /_test/tokens        200 {"tokens":[TokenRecord...]}
-//	GET    /_test/counts        200 {"issueLongTermToken":n,...}
+//	GET    /_test/health        200 HealthResponse
+//	GET    /_test/tokens        200 TokensResponse
+//	GET    /_test/counts        200 CountsResponse
 //	POST   /_test/counts/reset  204
-//	POST   /_test/clock         200 {"now":...}; {"now":"RFC3339"} or {"advance":"1h"}; 409 unless a ManualClock
-//	POST   /_test/faults        204; a faultRequest
+//	POST   /_test/clock         ClockRequest: 200 ClockResponse; 409 unless a ManualClock
+//	POST   /_test/faults        FaultRequest: 204
 //	DELETE /_test/faults        204
-//	POST   /_test/clients       201; a ClientConfig (409 if the id exists)
+//	POST   /_test/clients       ClientConfig: 201 (409 if the id exists)
 func (s *Server) serveControls(w http.ResponseWriter, r *http.Request, rid string) {
 	fail := func(status int, code, format string, args ...any) {
 		errorResponse(newError(status, code, format, args...), rid).write(w)
@@ -47,16 +74,16 @@ func (s *Server) serveControls(w http.ResponseWriter, r *http.Request, rid strin
 	route := strings.TrimPrefix(r.URL.Path, controlsPrefix)
 	switch r.Method + " " + route {
 	case "GET health":
-		jsonResponse(http.StatusOK, map[string]string{"status": "ok"}).write(w)
+		jsonResponse(http.StatusOK, HealthResponse{Status: "ok"}).write(w)
 	case "GET tokens":
-		jsonResponse(http.StatusOK, map[string][]TokenRecord{"tokens": s.Tokens()}).write(w)
+		jsonResponse(http.StatusOK, TokensResponse{Tokens: s.Tokens()}).write(w)
 	case "GET counts":
-		jsonResponse(http.StatusOK, s.RequestCounts()).write(w)
+		jsonResponse(http.StatusOK, CountsResponse(s.RequestCounts())).write(w)
 	case "POST counts/reset":
 		s.ResetCounts()
 		w.WriteHeader(http.StatusNoContent)
 	case "POST clock":
-		var req clockRequest
+		var req ClockRequest
 		if err := decodeControl(r, &req); err != nil {
 			fail(http.StatusBadRequest, codeInvalidRequest, "%v", err)
 			return
@@ -80,9 +107,9 @@ func (s *Server) serveControls(w http.ResponseWriter, r *http.Request, rid strin
 			fail(http.StatusBadRequest, codeInvalidRequest, `send exactly one of "now" and "advance"`)
 			return
 		}
-		jsonResponse(http.StatusOK, map[string]time.Time{"now": s.now()}).write(w)
+		jsonResponse(http.StatusOK, ClockResponse{Now: s.now()}).write(w)
 	case "POST faults":
-		var req faultRequest
+		var req FaultRequest
 		if err := decodeControl(r, &req); err != nil {
 			fail(http.StatusBadRequest, codeInvalidRequest, "%v", err)
 			return
@@ -116,8 +143,8 @@ func (s *Server) serveControls(w http.ResponseWriter, r *http.Request, rid strin
 	}
 }
 
-// fault validates a faultRequest.
-func (req faultRequest) fault() (Fault, error) {
+// fault validates a FaultRequest.
+func (req FaultRequest) fault() (Fault, error) {
 	if !slices.Contains(operations, req.Operation) {
 		return Fault{}, errors.New(`operation must be issueLongTermToken, issueShortTermToken or revokeToken`)
 	}
