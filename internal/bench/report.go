@@ -369,7 +369,7 @@ func spread(d []time.Duration) string {
 
 func ms(d time.Duration) float64 { return float64(d) / float64(time.Millisecond) }
 
-func formatCounts(c map[authserver.Operation]int) string {
+func formatCounts(c authserver.CountsResponse) string {
 	return fmt.Sprintf("issue %d, exchange %d, revoke %d", c[authserver.OpIssueLong], c[authserver.OpIssueShort], c[authserver.OpRevoke])
 }
 

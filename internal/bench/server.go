@@ -36,9 +36,10 @@ type authServer struct {
 // benchmark must measure the provider, not the throttle). Its log goes to dir/server.log.
 func startServer(ctx context.Context, binary, dir string) (*authServer, error) {
 	s := &authServer{secret: rand.Text(), http: &http.Client{Timeout: 30 * time.Second}}
-	clients, err := json.Marshal(map[string]any{"clients": []map[string]any{{
-		"id": benchClientID, "secret": s.secret,
-		"allowed_scopes": []string{"bench:read"}, "default_scopes": []string{"bench:read"},
+	// The format of auth-server's -clients file.
+	clients, err := json.Marshal(map[string][]authserver.ClientConfig{"clients": {{
+		ID: benchClientID, Secret: s.secret,
+		AllowedScopes: []string{"bench:read"}, DefaultScopes: []string{"bench:read"},
 	}}})
 	if err != nil {
 		return nil, err
@@ -108,16 +109,14 @@ func (s *authServer) resetCounts() error {
 	return nil
 }
 
-func (s *authServer) counts() (map[authserver.Operation]int, error) {
-	var counts map[authserver.Operation]int
+func (s *authServer) counts() (authserver.CountsResponse, error) {
+	var counts authserver.CountsResponse
 	return counts, s.getJSON("/counts", &counts)
 }
 
 // activeLongTokens returns the active long-term tokens whose name starts with prefix.
 func (s *authServer) activeLongTokens(prefix string) ([]authserver.TokenRecord, error) {
-	var list struct {
-		Tokens []authserver.TokenRecord `json:"tokens"`
-	}
+	var list authserver.TokensResponse
 	if err := s.getJSON("/tokens", &list); err != nil {
 		return nil, err
 	}

@@ -102,8 +102,8 @@ var steps = []string{"create", "plan", "rotate", "destroy"}
 // expectedRequests is what each step must cost the Auth API for n tokens: exactly one
 // request per token for create, rotate and destroy, none for the no-change plan (and its
 // refresh).
-func expectedRequests(step string, n int) map[authserver.Operation]int {
-	want := map[authserver.Operation]int{authserver.OpIssueLong: 0, authserver.OpIssueShort: 0, authserver.OpRevoke: 0}
+func expectedRequests(step string, n int) authserver.CountsResponse {
+	want := authserver.CountsResponse{authserver.OpIssueLong: 0, authserver.OpIssueShort: 0, authserver.OpRevoke: 0}
 	switch step {
 	case "create", "rotate":
 		want[authserver.OpIssueLong] = n
@@ -133,7 +133,7 @@ type sample struct {
 	ProviderRSSKiB int64
 	Processes      int
 	ServerCPU      time.Duration
-	Requests       map[authserver.Operation]int
+	Requests       authserver.CountsResponse
 	// StateBytes is the size of the state file after the step.
 	StateBytes int64
 }
@@ -299,7 +299,7 @@ func (s *sample) addProviderUsage(path, provider string) error {
 
 // checkServer holds the step to the server's record: the exact number of requests, and
 // the tokens that must (or must no longer) be active.
-func (w *workspace) checkServer(step string, counts map[authserver.Operation]int, srv *authServer) error {
+func (w *workspace) checkServer(step string, counts authserver.CountsResponse, srv *authServer) error {
 	want := expectedRequests(step, w.n)
 	for op, n := range want {
 		if counts[op] != n {

@@ -75,9 +75,7 @@ func fetchTokens(url string) ([]authserver.TokenRecord, error) {
 	if resp.StatusCode != http.StatusOK {
 		return nil, fmt.Errorf("GET %s: HTTP %d (is the server running with its test controls?)", url, resp.StatusCode)
 	}
-	var listing struct {
-		Tokens []authserver.TokenRecord `json:"tokens"`
-	}
+	var listing authserver.TokensResponse
 	dec := json.NewDecoder(io.LimitReader(resp.Body, 16<<20))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(&listing); err != nil {
