@@ -1,7 +1,7 @@
 //go:build linux
 
 // Command profiled is the auth provider with profiles around it, for `go run
-// ./internal/bench -profile DIR` only: it serves the same provider as main.go and, when
+// ./cmd/bench -profile DIR` only: it serves the same provider as main.go and, when
 // Terraform shuts it down, writes DIR/cpu-<pid>.pprof and DIR/allocs-<pid>.pprof (DIR from
 // BENCH_PROFILE_DIR). It is never built by `make build`; the production binary has no
 // profiling hook.

@@ -59,7 +59,7 @@ func build(ctx context.Context, root, dir string, profile bool) (*binaries, erro
 	if profile {
 		b.profiled = filepath.Join(bin, "terraform-provider-auth-profiled")
 		// Symbols kept: the profile needs them.
-		if err := run(ctx, root, nil, "go", "build", "-o", b.profiled, "./internal/bench/profiled"); err != nil {
+		if err := run(ctx, root, nil, "go", "build", "-o", b.profiled, "./cmd/bench/profiled"); err != nil {
 			return nil, err
 		}
 	}
@@ -75,7 +75,7 @@ func build(ctx context.Context, root, dir string, profile bool) (*binaries, erro
 			return nil, err
 		}
 		ldflags := fmt.Sprintf("-X main.target=%s -X main.name=%s", target, name)
-		if err := goBuild(filepath.Join(ovr, "terraform-provider-"+name), ldflags, "./internal/bench/shim"); err != nil {
+		if err := goBuild(filepath.Join(ovr, "terraform-provider-"+name), ldflags, "./cmd/bench/shim"); err != nil {
 			return nil, err
 		}
 		b.overrides[name] = ovr

@@ -9,7 +9,7 @@
 //
 // For each size N it runs, per repetition and alternating the kinds step by step:
 // apply (create N), plan with no changes, apply rotating all N (one rotation_triggers
-// change), destroy. Provider processes run under a shim (internal/bench/shim) that
+// change), destroy. Provider processes run under a shim (cmd/bench/shim) that
 // records their CPU time and peak RSS; the local Auth API server (cmd/auth-server) counts
 // the requests of every step, and the harness fails unless they are exactly N for
 // create, rotate and destroy, and 0 for the plan.
