@@ -30,7 +30,7 @@ var pinnedModules = []string{
 
 // binaries are the programs one bench run uses, all under .build/bench.
 type binaries struct {
-	auth, peer, server, profiled string
+	auth, peer, server string
 	// overrides holds one dev_overrides directory per provider, each with its shim.
 	overrides map[string]string
 }
@@ -38,7 +38,7 @@ type binaries struct {
 // stripFlags are the release flags of `make build`, applied to both providers alike.
 const stripFlags = "-s -w"
 
-func build(ctx context.Context, root, dir string, profile bool) (*binaries, error) {
+func build(ctx context.Context, root, dir string) (*binaries, error) {
 	bin := filepath.Join(dir, "bin")
 	b := &binaries{
 		auth:      filepath.Join(bin, "terraform-provider-auth"),
@@ -56,20 +56,10 @@ func build(ctx context.Context, root, dir string, profile bool) (*binaries, erro
 	if err := goBuild(b.server, stripFlags, "./cmd/auth-server"); err != nil {
 		return nil, err
 	}
-	if profile {
-		b.profiled = filepath.Join(bin, "terraform-provider-auth-profiled")
-		// Symbols kept: the profile needs them.
-		if err := run(ctx, root, nil, "go", "build", "-o", b.profiled, "./cmd/bench/profiled"); err != nil {
-			return nil, err
-		}
-	}
 	if err := buildPeer(ctx, root, filepath.Join(dir, "peer"), b.peer); err != nil {
 		return nil, err
 	}
 	for name, target := range map[string]string{"auth": b.auth, "time": b.peer} {
-		if profile && name == "auth" {
-			target = b.profiled
-		}
 		ovr := filepath.Join(dir, "overrides", name)
 		if err := os.MkdirAll(ovr, 0o755); err != nil {
 			return nil, err

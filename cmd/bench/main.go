@@ -38,7 +38,6 @@ type options struct {
 	maxLoad     float64
 	loadWait    time.Duration
 	goBench     bool
-	profileDir  string
 	keep        bool
 }
 
@@ -54,7 +53,6 @@ func parseFlags() (options, error) {
 	flag.Float64Var(&o.maxLoad, "max-load", 1.5, "wait until the 1-minute load average is below this before measuring (0: do not wait)")
 	flag.DurationVar(&o.loadWait, "load-wait", 30*time.Minute, "give up waiting for -max-load after this long, and note the load")
 	flag.BoolVar(&o.goBench, "gobench", true, "also run the Go benchmarks of internal/authclient and internal/authserver")
-	flag.StringVar(&o.profileDir, "profile", "", "instead of measuring, CPU-profile the auth provider for every step at the largest size into this directory")
 	flag.BoolVar(&o.keep, "keep", false, "keep .build/bench/work (Terraform states hold token secrets)")
 	flag.Parse()
 	if o.terraform == "" {
@@ -100,7 +98,7 @@ func runBench(ctx context.Context, o options) error {
 		return fmt.Errorf("run from the repository root (make bench)")
 	}
 	dir := filepath.Join(root, ".build", "bench")
-	bins, err := build(ctx, root, dir, o.profileDir != "")
+	bins, err := build(ctx, root, dir)
 	if err != nil {
 		return err
 	}
@@ -124,10 +122,6 @@ func runBench(ctx context.Context, o options) error {
 		return err
 	}
 	env := terraformEnv(cliConfig, srv.env())
-
-	if o.profileDir != "" {
-		return profile(ctx, o, bins, work, env, srv)
-	}
 
 	spaces := map[resultKey]*workspace{}
 	for _, n := range o.sizes {
@@ -245,60 +239,4 @@ func runGoBenchmarks(ctx context.Context, root string) (string, error) {
 		}
 	}
 	return strings.Join(keep, "\n"), nil
-}
-
-// profile runs every step once at the largest size with the profiling build of the auth
-// provider, and writes each step's merged CPU profile and its top functions.
-func profile(ctx context.Context, o options, bins *binaries, work string, env []string, srv *authServer) error {
-	n := o.sizes[len(o.sizes)-1]
-	ws, err := newWorkspace(work, kinds[0], n, env)
-	if err != nil {
-		return err
-	}
-	for _, step := range steps {
-		stepDir, err := filepath.Abs(filepath.Join(o.profileDir, step))
-		if err != nil {
-			return err
-		}
-		if err := os.RemoveAll(stepDir); err != nil {
-			return err
-		}
-		if err := os.MkdirAll(stepDir, 0o755); err != nil {
-			return err
-		}
-		ws.env = append(env[:len(env):len(env)], "BENCH_PROFILE_DIR="+stepDir)
-		s, err := ws.runStep(ctx, o.terraform, step, 1, srv)
-		if err != nil {
-			return err
-		}
-		progress("profiled %s at N=%d: %.2fs, provider CPU %.2fs in %d processes", step, n, s.Wall.Seconds(), s.ProviderCPU.Seconds(), s.Processes)
-		profiles, err := filepath.Glob(filepath.Join(stepDir, "cpu-*.pprof"))
-		if err != nil {
-			return err
-		}
-		allocs, err := filepath.Glob(filepath.Join(stepDir, "allocs-*.pprof"))
-		if err != nil {
-			return err
-		}
-		for _, view := range []struct {
-			suffix  string
-			flags   []string
-			samples []string
-		}{
-			{"cpu-flat", []string{"-flat"}, profiles},
-			{"cpu-cum", []string{"-cum"}, profiles},
-			{"alloc-space", []string{"-sample_index=alloc_space", "-cum"}, allocs},
-		} {
-			args := append(append(append([]string{"tool", "pprof", "-top", "-nodecount=60"}, view.flags...), bins.profiled), view.samples...)
-			top, err := output(ctx, ".", nil, "go", args...)
-			if err != nil {
-				return err
-			}
-			if err := os.WriteFile(filepath.Join(o.profileDir, step+"-"+view.suffix+".txt"), []byte(top), 0o600); err != nil {
-				return err
-			}
-		}
-	}
-	progress("profiles and top lists in %s", o.profileDir)
-	return nil
 }

@@ -343,7 +343,7 @@ func terraformEnv(cliConfig string, extra []string) []string {
 	for _, kv := range os.Environ() {
 		key, _, _ := strings.Cut(kv, "=")
 		if strings.HasPrefix(key, "TF_") || strings.HasPrefix(key, "AUTH_") || strings.HasPrefix(key, "PLUGIN_") ||
-			key == "CHECKPOINT_DISABLE" || key == "BENCH_RUSAGE_FILE" || key == "BENCH_PROFILE_DIR" {
+			key == "CHECKPOINT_DISABLE" || key == "BENCH_RUSAGE_FILE" {
 			continue
 		}
 		env = append(env, kv)
