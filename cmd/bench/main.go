@@ -38,7 +38,6 @@ type options struct {
 	maxLoad     float64
 	loadWait    time.Duration
 	goBench     bool
-	keep        bool
 }
 
 func parseFlags() (options, error) {
@@ -53,7 +52,6 @@ func parseFlags() (options, error) {
 	flag.Float64Var(&o.maxLoad, "max-load", 1.5, "wait until the 1-minute load average is below this before measuring (0: do not wait)")
 	flag.DurationVar(&o.loadWait, "load-wait", 30*time.Minute, "give up waiting for -max-load after this long, and note the load")
 	flag.BoolVar(&o.goBench, "gobench", true, "also run the Go benchmarks of internal/authclient and internal/authserver")
-	flag.BoolVar(&o.keep, "keep", false, "keep .build/bench/work (Terraform states hold token secrets)")
 	flag.Parse()
 	if o.terraform == "" {
 		return o, fmt.Errorf("-terraform is required")
@@ -109,9 +107,7 @@ func runBench(ctx context.Context, o options) error {
 	if err := os.MkdirAll(work, 0o700); err != nil {
 		return err
 	}
-	if !o.keep {
-		defer os.RemoveAll(work)
-	}
+	defer os.RemoveAll(work) // Terraform states hold token secrets
 	srv, err := startServer(ctx, bins.server, work)
 	if err != nil {
 		return err

@@ -33,7 +33,8 @@ type authServer struct {
 }
 
 // startServer starts the server on loopback with one client and no rate limit (the
-// benchmark must measure the provider, not the throttle). Its log goes to dir/server.log.
+// benchmark must measure the provider, not the throttle). Its log goes to dir/server.log,
+// whose end a failure to start quotes.
 func startServer(ctx context.Context, binary, dir string) (*authServer, error) {
 	s := &authServer{secret: rand.Text(), http: &http.Client{Timeout: 30 * time.Second}}
 	// The format of auth-server's -clients file.
@@ -69,18 +70,21 @@ func startServer(ctx context.Context, binary, dir string) (*authServer, error) {
 		lines <- line
 		_, _ = io.Copy(io.Discard, r)
 	}()
+	failed := func(problem string) error {
+		s.stop()
+		log, _ := os.ReadFile(logFile.Name())
+		return fmt.Errorf("auth-server %s; its log ends:\n%s", problem, tail(log, 10))
+	}
 	select {
 	case line := <-lines:
 		endpoint, ok := strings.CutPrefix(strings.TrimSpace(line), "AUTH_ENDPOINT=")
 		if !ok {
-			s.stop()
-			return nil, fmt.Errorf("auth-server printed %q instead of AUTH_ENDPOINT=…; see %s", line, logFile.Name())
+			return nil, failed(fmt.Sprintf("printed %q instead of AUTH_ENDPOINT=…", line))
 		}
 		s.endpoint = endpoint
 		s.controls = strings.TrimSuffix(endpoint, "/v1") + "/_test"
 	case <-time.After(30 * time.Second):
-		s.stop()
-		return nil, errors.New("auth-server did not print its endpoint within 30s")
+		return nil, failed("did not print its endpoint within 30s")
 	}
 	return s, nil
 }

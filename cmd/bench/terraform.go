@@ -203,8 +203,8 @@ func (w *workspace) checkOutcome(step string, out []byte) error {
 	return nil
 }
 
-// runStep runs one step and measures it. Terraform's output is kept in the workspace
-// (plan output shows secrets only as "(sensitive value)").
+// runStep runs one step and measures it. A failure quotes the end of Terraform's output
+// (which shows secrets only as "(sensitive value)").
 func (w *workspace) runStep(ctx context.Context, terraform, step string, rep int, srv *authServer) (sample, error) {
 	s := sample{Kind: w.kind.name, Step: step, N: w.n, Rep: rep}
 	usageFile := filepath.Join(w.dir, "rusage.jsonl")
@@ -230,13 +230,11 @@ func (w *workspace) runStep(ctx context.Context, terraform, step string, rep int
 	start := time.Now()
 	err := cmd.Run()
 	s.Wall = time.Since(start)
-	logPath := filepath.Join(w.dir, step+".log")
-	_ = os.WriteFile(logPath, out.Bytes(), 0o600)
 	if err != nil {
 		return s, fmt.Errorf("%s %s at N=%d: terraform %s: %w\n%s", w.kind.name, step, w.n, stepArgs(step)[0], err, tail(out.Bytes(), 30))
 	}
 	if err := w.checkOutcome(step, out.Bytes()); err != nil {
-		return s, fmt.Errorf("%s %s at N=%d: %w (output in %s)", w.kind.name, step, w.n, err, logPath)
+		return s, fmt.Errorf("%s %s at N=%d: %w\n%s", w.kind.name, step, w.n, err, tail(out.Bytes(), 30))
 	}
 	if ru, ok := cmd.ProcessState.SysUsage().(*syscall.Rusage); ok {
 		// wait4 reports the process and its waited-for descendants: the whole tree.
