@@ -32,12 +32,10 @@ type options struct {
 	terraform   string
 	sizes       []int
 	reps        int
-	warmup      bool
 	startupReps int
 	out         string
 	maxLoad     float64
 	loadWait    time.Duration
-	goBench     bool
 }
 
 func parseFlags() (options, error) {
@@ -46,12 +44,10 @@ func parseFlags() (options, error) {
 	flag.StringVar(&o.terraform, "terraform", "", "Terraform CLI to run (required; `make bench` passes scripts/find-terraform.sh's choice)")
 	flag.StringVar(&sizes, "n", "100,400", "comma-separated resource counts")
 	flag.IntVar(&o.reps, "reps", 5, "measured repetitions of every step (medians are reported)")
-	flag.BoolVar(&o.warmup, "warmup", true, "run every step once at the smallest size before measuring")
 	flag.IntVar(&o.startupReps, "startup-reps", 20, "provider start-ups to time, per provider")
 	flag.StringVar(&o.out, "out", "BENCHMARKS.md", "report file; the part between its bench markers is replaced, the rest kept (\"\": print only)")
 	flag.Float64Var(&o.maxLoad, "max-load", 1.5, "wait until the 1-minute load average is below this before measuring (0: do not wait)")
 	flag.DurationVar(&o.loadWait, "load-wait", 30*time.Minute, "give up waiting for -max-load after this long, and note the load")
-	flag.BoolVar(&o.goBench, "gobench", true, "also run the Go benchmarks of internal/authclient and internal/authserver")
 	flag.Parse()
 	if o.terraform == "" {
 		return o, fmt.Errorf("-terraform is required")
@@ -143,14 +139,12 @@ func runBench(ctx context.Context, o options) error {
 	m.LoadBefore = waitForLoad(ctx, o.maxLoad, o.loadWait)
 	m.Started = time.Now().UTC()
 
-	if o.warmup {
-		n := o.sizes[0]
-		progress("warm-up at N=%d (not measured)", n)
-		for _, step := range steps {
-			for _, k := range kinds {
-				if _, err := spaces[resultKey{kind: k.name, n: n}].runStep(ctx, o.terraform, step, 0, serverFor(k)); err != nil {
-					return err
-				}
+	warm := o.sizes[0]
+	progress("warm-up at N=%d (not measured)", warm)
+	for _, step := range steps {
+		for _, k := range kinds {
+			if _, err := spaces[resultKey{kind: k.name, n: warm}].runStep(ctx, o.terraform, step, 0, serverFor(k)); err != nil {
+				return err
 			}
 		}
 	}
@@ -181,12 +175,10 @@ func runBench(ctx context.Context, o options) error {
 	m.Finished = time.Now().UTC()
 	m.LoadAfter = loadAverage()
 
-	var goBench string
-	if o.goBench {
-		progress("Go benchmarks")
-		if goBench, err = runGoBenchmarks(ctx, root); err != nil {
-			return err
-		}
+	progress("Go benchmarks")
+	goBench, err := runGoBenchmarks(ctx, root)
+	if err != nil {
+		return err
 	}
 	versions, err := describeVersions(bins)
 	if err != nil {

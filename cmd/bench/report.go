@@ -246,9 +246,7 @@ func render(o options, m machine, v versions, bins *binaries, startups map[strin
 		w("| %s | %s | %s |\n", t.name, t.measured, verdict(t.met))
 	}
 
-	if goBench != "" {
-		w("\n### Go benchmarks (`go test -run '^$' -bench . -benchmem ./internal/authclient ./internal/authserver`)\n\n```\n%s\n```\n", goBench)
-	}
+	w("\n### Go benchmarks (`go test -run '^$' -bench . -benchmem ./internal/authclient ./internal/authserver`)\n\n```\n%s\n```\n", goBench)
 	return b.String()
 }
 
