@@ -64,8 +64,7 @@ func build(ctx context.Context, root, dir string) (*binaries, error) {
 		if err := os.MkdirAll(ovr, 0o755); err != nil {
 			return nil, err
 		}
-		ldflags := fmt.Sprintf("-X main.target=%s -X main.name=%s", target, name)
-		if err := goBuild(filepath.Join(ovr, "terraform-provider-"+name), ldflags, "./cmd/bench/shim"); err != nil {
+		if err := goBuild(filepath.Join(ovr, "terraform-provider-"+name), "-X main.target="+target, "./cmd/bench/shim"); err != nil {
 			return nil, err
 		}
 		b.overrides[name] = ovr

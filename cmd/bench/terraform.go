@@ -3,10 +3,8 @@
 package main
 
 import (
-	"bufio"
 	"bytes"
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"os"
@@ -18,6 +16,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/example/terraform-provider-auth/cmd/bench/usage"
 	"github.com/example/terraform-provider-auth/internal/authserver"
 )
 
@@ -225,7 +224,7 @@ func (w *workspace) runStep(ctx context.Context, terraform, step string, rep int
 	var out bytes.Buffer
 	cmd := exec.CommandContext(ctx, terraform, stepArgs(step)...) //nolint:gosec // G204: the Terraform CLI the developer chose, with the benchmark's own arguments
 	cmd.Dir = w.dir
-	cmd.Env = append(w.env, "BENCH_RUSAGE_FILE="+usageFile)
+	cmd.Env = append(w.env, usage.FileEnv+"="+usageFile)
 	cmd.Stdout, cmd.Stderr = &out, &out
 	start := time.Now()
 	err := cmd.Run()
@@ -267,30 +266,17 @@ func (s *sample) addProviderUsage(path, provider string) error {
 	if provider == "" {
 		return nil
 	}
-	f, err := os.Open(path)
+	records, err := usage.Read(path)
 	if err != nil {
 		return fmt.Errorf("no usage recorded by the %s shim: %w", provider, err)
 	}
-	defer f.Close()
-	sc := bufio.NewScanner(f)
-	for sc.Scan() {
-		var r struct {
-			UserNS    int64 `json:"user_ns"`
-			SysNS     int64 `json:"sys_ns"`
-			MaxRSSKiB int64 `json:"max_rss_kib"`
-		}
-		if err := json.Unmarshal(sc.Bytes(), &r); err != nil {
-			return fmt.Errorf("%s: %w", path, err)
-		}
+	if len(records) == 0 {
+		return fmt.Errorf("%s: no provider process recorded", path)
+	}
+	for _, r := range records {
 		s.Processes++
 		s.ProviderCPU += time.Duration(r.UserNS + r.SysNS)
 		s.ProviderRSSKiB = max(s.ProviderRSSKiB, r.MaxRSSKiB)
-	}
-	if err := sc.Err(); err != nil {
-		return err
-	}
-	if s.Processes == 0 {
-		return fmt.Errorf("%s: no provider process recorded", path)
 	}
 	return nil
 }
@@ -341,7 +327,7 @@ func terraformEnv(cliConfig string, extra []string) []string {
 	for _, kv := range os.Environ() {
 		key, _, _ := strings.Cut(kv, "=")
 		if strings.HasPrefix(key, "TF_") || strings.HasPrefix(key, "AUTH_") || strings.HasPrefix(key, "PLUGIN_") ||
-			key == "CHECKPOINT_DISABLE" || key == "BENCH_RUSAGE_FILE" {
+			key == "CHECKPOINT_DISABLE" || key == usage.FileEnv {
 			continue
 		}
 		env = append(env, kv)
