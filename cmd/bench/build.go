@@ -30,46 +30,42 @@ var pinnedModules = []string{
 
 // binaries are the programs one bench run uses, all under .build/bench.
 type binaries struct {
-	auth, peer, server string
-	// overrides holds one dev_overrides directory per provider, each with its shim.
-	overrides map[string]string
+	server string
+	// providers holds each plugin's binary and overrides its dev_overrides directory,
+	// where its shim stands in for it; both by plugin name.
+	providers, overrides map[string]string
 }
 
-// stripFlags are the release flags of `make build`, applied to both providers alike.
+// stripFlags are the release flags of `make build`, applied to every provider alike.
 const stripFlags = "-s -w"
 
 func build(ctx context.Context, root, dir string) (*binaries, error) {
 	bin := filepath.Join(dir, "bin")
-	b := &binaries{
-		auth:      filepath.Join(bin, "terraform-provider-auth"),
-		peer:      filepath.Join(bin, "terraform-provider-time"),
-		server:    filepath.Join(bin, "auth-server"),
-		overrides: map[string]string{},
-	}
-	goBuild := func(out, ldflags, pkg string) error {
-		return run(ctx, root, nil, "go", "build", "-trimpath", "-ldflags", ldflags, "-o", out, pkg)
-	}
-	progress("building the auth provider, the local server and the shims")
-	if err := goBuild(b.auth, stripFlags+" -X main.version=bench", "."); err != nil {
+	b := &binaries{server: filepath.Join(bin, "auth-server"), providers: map[string]string{}, overrides: map[string]string{}}
+	progress("building the local server, the providers and their shims")
+	if err := goBuild(ctx, root, b.server, stripFlags, "./cmd/auth-server"); err != nil {
 		return nil, err
 	}
-	if err := goBuild(b.server, stripFlags, "./cmd/auth-server"); err != nil {
-		return nil, err
-	}
-	if err := buildPeer(ctx, root, filepath.Join(dir, "peer"), b.peer); err != nil {
-		return nil, err
-	}
-	for name, target := range map[string]string{"auth": b.auth, "time": b.peer} {
-		ovr := filepath.Join(dir, "overrides", name)
+	for _, p := range plugins {
+		target := filepath.Join(bin, "terraform-provider-"+p.name)
+		if err := p.build(ctx, root, dir, target); err != nil {
+			return nil, err
+		}
+		ovr := filepath.Join(dir, "overrides", p.name)
 		if err := os.MkdirAll(ovr, 0o755); err != nil {
 			return nil, err
 		}
-		if err := goBuild(filepath.Join(ovr, "terraform-provider-"+name), "-X main.target="+target, "./cmd/bench/shim"); err != nil {
+		if err := goBuild(ctx, root, filepath.Join(ovr, "terraform-provider-"+p.name), "-X main.target="+target, "./cmd/bench/shim"); err != nil {
 			return nil, err
 		}
-		b.overrides[name] = ovr
+		b.providers[p.name], b.overrides[p.name] = target, ovr
 	}
 	return b, nil
+}
+
+// goBuild builds the main package pkg of this module.
+func goBuild(ctx context.Context, root, out, ldflags, pkg string) error {
+	return run(ctx, root, nil, "go", "build", "-trimpath", "-ldflags", ldflags, "-o", out, pkg)
 }
 
 // buildPeer builds the peer from a throwaway module that requires it and replaces the

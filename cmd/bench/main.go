@@ -126,7 +126,7 @@ func runBench(ctx context.Context, o options) error {
 		}
 	}
 	serverFor := func(k kind) *authServer {
-		if k.name == "auth" {
+		if k.api {
 			return srv
 		}
 		return nil
@@ -193,17 +193,13 @@ func runBench(ctx context.Context, o options) error {
 	return writeReport(o.out, report)
 }
 
-// measureStartups alternates the two providers' start-ups.
+// measureStartups alternates the plugins' start-ups.
 func measureStartups(ctx context.Context, reps int, bins *binaries) (map[string][]startupSample, error) {
-	plugins := []plugin{
-		{name: "auth", binary: bins.auth, protocol: "6", schemaMethod: "/tfplugin6.Provider/GetProviderSchema", resource: "auth_long_term_token"},
-		{name: "time", binary: bins.peer, protocol: "5", schemaMethod: "/tfplugin5.Provider/GetSchema", resource: "time_static"},
-	}
 	progress("timing %d start-ups of each provider", reps)
 	out := map[string][]startupSample{}
 	for range reps {
 		for _, p := range plugins {
-			s, err := measureStartup(ctx, p)
+			s, err := measureStartup(ctx, p, bins.providers[p.name])
 			if err != nil {
 				return nil, err
 			}

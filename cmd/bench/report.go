@@ -109,7 +109,7 @@ type versions map[string]map[string]string
 
 func describeVersions(bins *binaries) (versions, error) {
 	v := versions{}
-	for name, path := range map[string]string{"auth": bins.auth, "time": bins.peer} {
+	for name, path := range bins.providers {
 		linked, err := linkedVersions(path, pinnedModules)
 		if err != nil {
 			return nil, err
@@ -227,18 +227,14 @@ func render(o options, m machine, v versions, bins *binaries, startups map[strin
 	w("\n### Start-up to a served schema (%d starts each, alternating; medians)\n\n", len(startups["auth"]))
 	w("Each start runs the binary as Terraform does (magic cookie, protocol version), reads go-plugin's handshake line, connects over the Unix socket and calls the schema RPC (`GetProviderSchema` / `GetSchema`); the time runs from exec to the complete answer. RSS is the process's peak at its shutdown right after.\n\n")
 	w("| provider | binary (MiB, stripped) | handshake (ms) | schema served (ms) [min–max] | schema answer (bytes) | peak RSS (MiB) |\n|---|---:|---:|---:|---:|---:|\n")
-	for _, p := range []struct{ name, bin string }{{"auth", bins.auth}, {"peer (time)", bins.peer}} {
-		key := strings.Fields(p.name)[0]
-		if key == "peer" {
-			key = "time"
-		}
+	for _, p := range plugins {
 		var hs, sc []time.Duration
 		var rss []int64
-		for _, s := range startups[key] {
+		for _, s := range startups[p.name] {
 			hs, sc, rss = append(hs, s.Handshake), append(sc, s.Schema), append(rss, s.MaxRSSKiB)
 		}
-		w("| %s | %.1f | %.1f | %.1f [%.1f–%.1f] | %d | %.1f |\n", p.name, float64(fileSize(p.bin))/(1<<20),
-			ms(median(hs)), ms(median(sc)), ms(slices.Min(sc)), ms(slices.Max(sc)), startups[key][0].SchemaBytes, float64(median(rss))/1024)
+		w("| %s | %.1f | %.1f | %.1f [%.1f–%.1f] | %d | %.1f |\n", p.label, float64(fileSize(bins.providers[p.name]))/(1<<20),
+			ms(median(hs)), ms(median(sc)), ms(slices.Min(sc)), ms(slices.Max(sc)), startups[p.name][0].SchemaBytes, float64(median(rss))/1024)
 	}
 
 	w("\n### Targets (N=%d, medians)\n\n| target | measured | verdict |\n|---|---|---|\n", big)

@@ -25,18 +25,6 @@ import (
 // terraformMagicCookie is the go-plugin handshake value every Terraform provider expects.
 const terraformMagicCookie = "d602bf8f470bc67ca7faa0386276bbdd4330efaf76d1a219cb4d6991ca9872b2"
 
-// plugin describes how to ask a provider binary for its schema.
-type plugin struct {
-	name     string
-	binary   string
-	protocol string // plugin protocol major version
-	// schemaMethod is the gRPC method that returns the whole schema; its request is an
-	// empty message in both protocols.
-	schemaMethod string
-	// resource must appear in the schema answer.
-	resource string
-}
-
 // startupSample is one provider start, as Terraform does it: exec, handshake line on
 // stdout, gRPC connection, schema.
 type startupSample struct {
@@ -48,11 +36,11 @@ type startupSample struct {
 // measureStartup starts the provider like Terraform does (magic cookie, protocol version,
 // plain gRPC over a Unix socket without AutoMTLS), times the handshake line and the
 // first complete schema answer, then shuts it down through go-plugin's controller.
-func measureStartup(ctx context.Context, p plugin) (startupSample, error) {
+func measureStartup(ctx context.Context, p plugin, binary string) (startupSample, error) {
 	var s startupSample
 	ctx, cancel := context.WithTimeout(ctx, 30*time.Second)
 	defer cancel()
-	cmd := exec.CommandContext(ctx, p.binary) //nolint:gosec // G204: the provider binary the harness built
+	cmd := exec.CommandContext(ctx, binary) //nolint:gosec // G204: the provider binary the harness built
 	cmd.Env = append(terraformEnv("/dev/null", nil),
 		"TF_PLUGIN_MAGIC_COOKIE="+terraformMagicCookie, "PLUGIN_PROTOCOL_VERSIONS="+p.protocol)
 	stdout, err := cmd.StdoutPipe()

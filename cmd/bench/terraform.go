@@ -20,81 +20,6 @@ import (
 	"github.com/example/terraform-provider-auth/internal/authserver"
 )
 
-// A kind is one of the things measured side by side.
-type kind struct {
-	name string // auth, time, data, shape-auth, shape-peer
-	// provider names the shim in dev_overrides; "" for terraform_data (built in).
-	provider string
-	config   func(n int) string
-	// rotate is what the rotating apply reports: added, changed, destroyed per resource.
-	rotate [3]int
-}
-
-var kinds = []kind{
-	{
-		name: "auth", provider: "auth",
-		// rotation_triggers change: an in-place update that rotates, one API request each.
-		rotate: [3]int{0, 1, 0},
-		config: func(n int) string {
-			return fmt.Sprintf(`terraform {
-  required_providers {
-    auth = { source = "example/auth" }
-  }
-}
-
-variable "generation" { type = string }
-
-resource "auth_long_term_token" "bench" {
-  count             = %d
-  name              = "bench-n%d-${count.index}"
-  rotation_triggers = { generation = var.generation }
-}
-`, n, n)
-		},
-	},
-	{
-		name: "time", provider: "time",
-		// time_static has no in-place update: a triggers change replaces it.
-		rotate: [3]int{1, 0, 1},
-		config: func(n int) string {
-			return fmt.Sprintf(`terraform {
-  required_providers {
-    time = { source = "hashicorp/time" }
-  }
-}
-
-variable "generation" { type = string }
-
-resource "time_static" "bench" {
-  count    = %d
-  triggers = { generation = var.generation }
-}
-`, n)
-		},
-	},
-	// The two shape controls run no plugin either: terraform_data instances whose input has
-	// the shape of one auth_long_term_token or one time_static instance (the same attribute
-	// names, value lengths and sensitive paths). Terraform's own cost of an instance grows
-	// with its size in the state, which it rewrites after every resource it changes; these
-	// two measure what each provider's schema alone costs Terraform.
-	shapeKind("shape-auth", authShape),
-	shapeKind("shape-peer", peerShape),
-	{
-		name: "data", provider: "",
-		// An input change is an in-place update that recomputes output.
-		rotate: [3]int{0, 1, 0},
-		config: func(n int) string {
-			return fmt.Sprintf(`variable "generation" { type = string }
-
-resource "terraform_data" "bench" {
-  count = %d
-  input = var.generation
-}
-`, n)
-		},
-	},
-}
-
 // The four measured steps, in the order each repetition runs them.
 var steps = []string{"create", "plan", "rotate", "destroy"}
 
@@ -336,24 +261,26 @@ func terraformEnv(cliConfig string, extra []string) []string {
 	return append(env, extra...)
 }
 
-// writeCLIConfig writes a CLI configuration that serves both plugin providers from their
-// shim directories and can install nothing: the registry is never contacted.
+// writeCLIConfig writes a CLI configuration that serves every plugin from its shim
+// directory and can install nothing: the registry is never contacted.
 func writeCLIConfig(path string, overrides map[string]string, emptyMirror string) error {
 	if err := os.MkdirAll(emptyMirror, 0o755); err != nil {
 		return err
+	}
+	var dev strings.Builder
+	for _, p := range plugins {
+		fmt.Fprintf(&dev, "    %q = %q\n", p.source, overrides[p.name])
 	}
 	text := fmt.Sprintf(`disable_checkpoint = true
 
 provider_installation {
   dev_overrides {
-    "example/auth"   = %q
-    "hashicorp/time" = %q
-  }
+%s  }
   # Anything not overridden could only come from this empty directory.
   filesystem_mirror {
     path = %q
   }
 }
-`, overrides["auth"], overrides["time"], emptyMirror)
+`, dev.String(), emptyMirror)
 	return os.WriteFile(path, []byte(text), 0o600)
 }

@@ -1,0 +1,124 @@
+//go:build linux
+
+package main
+
+import (
+	"context"
+	"fmt"
+	"path/filepath"
+)
+
+// What the bench compares. To add a kind: a plugin below if it runs a provider binary
+// (built, shimmed, served through dev_overrides and timed at start-up from this entry
+// alone), an entry in kinds, and its columns in report.go, whose tables name the kinds
+// they compare.
+
+// A plugin is a provider binary that Terraform runs through dev_overrides, behind a shim.
+type plugin struct {
+	name   string // its kinds' provider, its dev_overrides directory and the report's key
+	label  string // in the report's start-up table
+	source string // its address in required_providers
+	// build writes the binary to out; dir is the bench's build directory.
+	build func(ctx context.Context, root, dir, out string) error
+	// How the start-up measure asks it for its schema, as Terraform does.
+	protocol     string // plugin protocol major version
+	schemaMethod string // returns the whole schema; its request is an empty message in both protocols
+	resource     string // must appear in the schema answer
+}
+
+var plugins = []plugin{
+	{
+		name: "auth", label: "auth", source: "example/auth",
+		build: func(ctx context.Context, root, _, out string) error {
+			return goBuild(ctx, root, out, stripFlags+" -X main.version=bench", ".")
+		},
+		protocol: "6", schemaMethod: "/tfplugin6.Provider/GetProviderSchema", resource: "auth_long_term_token",
+	},
+	{
+		name: "time", label: "peer (time)", source: "hashicorp/time",
+		build: func(ctx context.Context, root, dir, out string) error {
+			return buildPeer(ctx, root, filepath.Join(dir, "peer"), out)
+		},
+		protocol: "5", schemaMethod: "/tfplugin5.Provider/GetSchema", resource: "time_static",
+	},
+}
+
+// A kind is one of the things measured side by side: N resources of one configuration
+// through every step.
+type kind struct {
+	name string // auth, time, data, shape-auth, shape-peer: the report's keys
+	// provider names the plugin whose shim records the provider processes; "" for
+	// terraform_data (built in).
+	provider string
+	// api: the kind calls the local Auth API, whose counts and token listing each step is
+	// held to (checkServer).
+	api    bool
+	config func(n int) string
+	// rotate is what the rotating apply reports: added, changed, destroyed per resource.
+	rotate [3]int
+}
+
+var kinds = []kind{
+	{
+		name: "auth", provider: "auth", api: true,
+		// rotation_triggers change: an in-place update that rotates, one API request each.
+		rotate: [3]int{0, 1, 0},
+		config: func(n int) string {
+			return fmt.Sprintf(`terraform {
+  required_providers {
+    auth = { source = "example/auth" }
+  }
+}
+
+variable "generation" { type = string }
+
+resource "auth_long_term_token" "bench" {
+  count             = %d
+  name              = "bench-n%d-${count.index}"
+  rotation_triggers = { generation = var.generation }
+}
+`, n, n)
+		},
+	},
+	{
+		name: "time", provider: "time",
+		// time_static has no in-place update: a triggers change replaces it.
+		rotate: [3]int{1, 0, 1},
+		config: func(n int) string {
+			return fmt.Sprintf(`terraform {
+  required_providers {
+    time = { source = "hashicorp/time" }
+  }
+}
+
+variable "generation" { type = string }
+
+resource "time_static" "bench" {
+  count    = %d
+  triggers = { generation = var.generation }
+}
+`, n)
+		},
+	},
+	// The two shape controls run no plugin either: terraform_data instances whose input has
+	// the shape of one auth_long_term_token or one time_static instance (the same attribute
+	// names, value lengths and sensitive paths). Terraform's own cost of an instance grows
+	// with its size in the state, which it rewrites after every resource it changes; these
+	// two measure what each provider's schema alone costs Terraform.
+	shapeKind("shape-auth", authShape),
+	shapeKind("shape-peer", peerShape),
+	{
+		name: "data", provider: "",
+		// An input change is an in-place update that recomputes output.
+		rotate: [3]int{0, 1, 0},
+		config: func(n int) string {
+			return fmt.Sprintf(`variable "generation" { type = string }
+
+resource "terraform_data" "bench" {
+  count = %d
+  input = var.generation
+}
+`, n)
+		},
+	},
+}
