@@ -122,7 +122,7 @@ func linkedVersions(binary string, mods []string) (map[string]string, error) {
 	if err != nil {
 		return nil, err
 	}
-	out := map[string]string{"go": info.GoVersion}
+	out := map[string]string{}
 	for _, dep := range info.Deps {
 		for _, m := range mods {
 			if dep.Path == m {

@@ -1,18 +1,19 @@
 //go:build linux
 
-// Command bench measures the auth provider with the real Terraform CLI, side by side with
-// a peer plugin provider (hashicorp/time's time_static, the practical floor for a
-// plugin-framework provider) and Terraform's built-in terraform_data (Terraform's own
-// cost, no plugin at all; also shaped like each provider's instances, to show what each
-// schema alone costs Terraform), and writes the results to BENCHMARKS.md. It is a benchmark, not
-// a test: run it with `make bench` on a quiet machine.
+// Command bench is a tool of this repository, not part of the provider: it measures the
+// auth provider with the real Terraform CLI, side by side with a peer plugin provider
+// (hashicorp/time's time_static, the practical floor for a plugin-framework provider) and
+// Terraform's built-in terraform_data (Terraform's own cost, no plugin at all; also shaped
+// like each provider's instances, to show what each schema alone costs Terraform), and
+// writes the results to BENCHMARKS.md. It is a benchmark, not a test: run it with
+// `make bench` on a quiet machine. What it compares is in kinds.go.
 //
 // For each size N it runs, per repetition and alternating the kinds step by step:
 // apply (create N), plan with no changes, apply rotating all N (one rotation_triggers
-// change), destroy. Provider processes run under a shim (cmd/bench/shim) that
-// records their CPU time and peak RSS; the local Auth API server (cmd/auth-server) counts
-// the requests of every step, and the harness fails unless they are exactly N for
-// create, rotate and destroy, and 0 for the plan.
+// change), destroy. Provider processes run under a shim (cmd/bench/shim) that records
+// their CPU time and peak RSS (cmd/bench/usage); the local Auth API server
+// (cmd/auth-server) counts the requests of every step, and the harness fails unless they
+// are exactly N for create, rotate and destroy, and 0 for the plan.
 package main
 
 import (
@@ -143,7 +144,7 @@ func runBench(ctx context.Context, o options) error {
 	progress("warm-up at N=%d (not measured)", warm)
 	for _, step := range steps {
 		for _, k := range kinds {
-			if _, err := spaces[resultKey{kind: k.name, n: warm}].runStep(ctx, o.terraform, step, 0, serverFor(k)); err != nil {
+			if _, err := spaces[resultKey{kind: k.name, n: warm}].runStep(ctx, o.terraform, step, serverFor(k)); err != nil {
 				return err
 			}
 		}
@@ -161,7 +162,7 @@ func runBench(ctx context.Context, o options) error {
 			order := append(append([]kind{}, kinds[rep%len(kinds):]...), kinds[:rep%len(kinds)]...)
 			for _, step := range steps {
 				for _, k := range order {
-					s, err := spaces[resultKey{kind: k.name, n: n}].runStep(ctx, o.terraform, step, rep, serverFor(k))
+					s, err := spaces[resultKey{kind: k.name, n: n}].runStep(ctx, o.terraform, step, serverFor(k))
 					if err != nil {
 						return err
 					}

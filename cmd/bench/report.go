@@ -6,7 +6,6 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"os"
 	"runtime"
@@ -381,13 +380,10 @@ func observedCounts(samples []sample) string {
 	return strings.Join(all, "; ")
 }
 
-// writeReport replaces the generated part of path, or creates the file.
+// writeReport replaces the generated part of path.
 func writeReport(path, report string) error {
 	generated := beginMarker + "\n" + report + endMarker + "\n"
 	old, err := os.ReadFile(path)
-	if errors.Is(err, os.ErrNotExist) {
-		return os.WriteFile(path, []byte("# Benchmarks\n\n"+generated), 0o644) //nolint:gosec // G306: a document of the repository, readable like the others
-	}
 	if err != nil {
 		return err
 	}

@@ -48,7 +48,7 @@ type workspace struct {
 // sample is one measured step.
 type sample struct {
 	Kind, Step string
-	N, Rep     int
+	N          int
 	Wall       time.Duration
 	// TotalCPU is the user+system time of Terraform and every process it waited for.
 	TotalCPU time.Duration
@@ -129,8 +129,8 @@ func (w *workspace) checkOutcome(step string, out []byte) error {
 
 // runStep runs one step and measures it. A failure quotes the end of Terraform's output
 // (which shows secrets only as "(sensitive value)").
-func (w *workspace) runStep(ctx context.Context, terraform, step string, rep int, srv *authServer) (sample, error) {
-	s := sample{Kind: w.kind.name, Step: step, N: w.n, Rep: rep}
+func (w *workspace) runStep(ctx context.Context, terraform, step string, srv *authServer) (sample, error) {
+	s := sample{Kind: w.kind.name, Step: step, N: w.n}
 	usageFile := filepath.Join(w.dir, "rusage.jsonl")
 	_ = os.Remove(usageFile)
 	if srv != nil {
