@@ -8,14 +8,16 @@ import (
 	"path/filepath"
 )
 
-// What the bench compares. To add a kind: a plugin below if it runs a provider binary
-// (built, shimmed, served through dev_overrides and timed at start-up from this entry
-// alone), an entry in kinds, and its columns in report.go, whose tables name the kinds
-// they compare.
+// What the bench compares. To add a kind that runs a provider binary: a plugin here (its
+// build, source address and schema call; from that entry alone it is built, shimmed,
+// served through dev_overrides, timed at start-up and listed in the start-up table), a
+// kind in kinds whose config starts with the plugin's configuration, and its columns in
+// report.go, whose tables name the kinds they compare. A kind with no plugin (like the
+// shape controls) needs only the last two.
 
 // A plugin is a provider binary that Terraform runs through dev_overrides, behind a shim.
 type plugin struct {
-	name   string // its kinds' provider, its dev_overrides directory and the report's key
+	name   string // its local name, its kinds' provider, its dev_overrides directory and the report's key
 	label  string // in the report's start-up table
 	source string // its address in required_providers
 	// build writes the binary to out; dir is the bench's build directory.
@@ -26,21 +28,36 @@ type plugin struct {
 	resource     string // must appear in the schema answer
 }
 
-var plugins = []plugin{
-	{
+var (
+	authPlugin = plugin{
 		name: "auth", label: "auth", source: "example/auth",
 		build: func(ctx context.Context, root, _, out string) error {
 			return goBuild(ctx, root, out, stripFlags+" -X main.version=bench", ".")
 		},
 		protocol: "6", schemaMethod: "/tfplugin6.Provider/GetProviderSchema", resource: "auth_long_term_token",
-	},
-	{
+	}
+	peerPlugin = plugin{
 		name: "time", label: "peer (time)", source: "hashicorp/time",
 		build: func(ctx context.Context, root, dir, out string) error {
 			return buildPeer(ctx, root, filepath.Join(dir, "peer"), out)
 		},
 		protocol: "5", schemaMethod: "/tfplugin5.Provider/GetSchema", resource: "time_static",
-	},
+	}
+	plugins = []plugin{authPlugin, peerPlugin}
+)
+
+// configuration is a configuration of the plugin's resources: its required_providers
+// block, the generation variable that the rotate step changes, then resources.
+func (p plugin) configuration(resources string) string {
+	return fmt.Sprintf(`terraform {
+  required_providers {
+    %s = { source = %q }
+  }
+}
+
+variable "generation" { type = string }
+
+%s`, p.name, p.source, resources)
 }
 
 // A kind is one of the things measured side by side: N resources of one configuration
@@ -60,44 +77,28 @@ type kind struct {
 
 var kinds = []kind{
 	{
-		name: "auth", provider: "auth", api: true,
+		name: "auth", provider: authPlugin.name, api: true,
 		// rotation_triggers change: an in-place update that rotates, one API request each.
 		rotate: [3]int{0, 1, 0},
 		config: func(n int) string {
-			return fmt.Sprintf(`terraform {
-  required_providers {
-    auth = { source = "example/auth" }
-  }
-}
-
-variable "generation" { type = string }
-
-resource "auth_long_term_token" "bench" {
+			return authPlugin.configuration(fmt.Sprintf(`resource "auth_long_term_token" "bench" {
   count             = %d
   name              = "bench-n%d-${count.index}"
   rotation_triggers = { generation = var.generation }
 }
-`, n, n)
+`, n, n))
 		},
 	},
 	{
-		name: "time", provider: "time",
+		name: "time", provider: peerPlugin.name,
 		// time_static has no in-place update: a triggers change replaces it.
 		rotate: [3]int{1, 0, 1},
 		config: func(n int) string {
-			return fmt.Sprintf(`terraform {
-  required_providers {
-    time = { source = "hashicorp/time" }
-  }
-}
-
-variable "generation" { type = string }
-
-resource "time_static" "bench" {
+			return peerPlugin.configuration(fmt.Sprintf(`resource "time_static" "bench" {
   count    = %d
   triggers = { generation = var.generation }
 }
-`, n)
+`, n))
 		},
 	},
 	// The two shape controls run no plugin either: terraform_data instances whose input has
