@@ -38,7 +38,7 @@ type authServer struct {
 func startServer(ctx context.Context, binary, dir string) (*authServer, error) {
 	s := &authServer{secret: rand.Text(), http: &http.Client{Timeout: 30 * time.Second}}
 	// The format of auth-server's -clients file.
-	clients, err := json.Marshal(map[string][]authserver.ClientConfig{"clients": {{
+	clients, err := json.Marshal(map[string][]authserver.ClientConfig{"clients": {{ //nolint:gosec // G117: the clients file the server reads, written 0600 into the work directory
 		ID: benchClientID, Secret: s.secret,
 		AllowedScopes: []string{"bench:read"}, DefaultScopes: []string{"bench:read"},
 	}}})
