@@ -154,29 +154,42 @@ func rootCAs(pemText string) (*x509.CertPool, error) {
 	return pool, nil
 }
 
+// ErrNoCertificate is matched by errors.Is against the error of ParseCACertPEM for text
+// that holds no certificate at all.
+var ErrNoCertificate = errors.New("no PEM certificate found")
+
 // ParseCACertPEM reads PEM text that must hold one or more CERTIFICATE blocks and nothing
 // else: the rule for Config.CACertPEM, for callers that check it before New.
 func ParseCACertPEM(pemText string) ([]*x509.Certificate, error) {
 	var certs []*x509.Certificate
+	var problem error // the first block that is not a valid certificate
 	rest := []byte(pemText)
 	for n := 1; ; n++ {
 		var block *pem.Block
 		block, rest = pem.Decode(rest)
 		if block == nil {
-			if n == 1 || strings.TrimSpace(string(rest)) != "" {
-				return nil, errors.New("must contain only PEM CERTIFICATE blocks")
-			}
-			return certs, nil
+			break
 		}
 		if block.Type != "CERTIFICATE" {
-			return nil, fmt.Errorf("block %d is a %q, not a CERTIFICATE", n, block.Type)
+			problem = cmp.Or(problem, fmt.Errorf("block %d is a %q, not a CERTIFICATE", n, block.Type))
+			continue
 		}
 		cert, err := x509.ParseCertificate(block.Bytes)
 		if err != nil {
-			return nil, fmt.Errorf("block %d is not a valid certificate: %w", n, err)
+			problem = cmp.Or(problem, fmt.Errorf("block %d is not a valid certificate: %w", n, err))
+			continue
 		}
 		certs = append(certs, cert)
 	}
+	switch {
+	case len(certs) == 0:
+		return nil, ErrNoCertificate
+	case problem != nil:
+		return nil, problem
+	case strings.TrimSpace(string(rest)) != "":
+		return nil, errors.New("must contain only PEM CERTIFICATE blocks")
+	}
+	return certs, nil
 }
 
 // answer is a response with the status the operation expects.

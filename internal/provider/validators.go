@@ -2,7 +2,6 @@ package provider
 
 import (
 	"context"
-	"crypto/x509"
 	"errors"
 	"fmt"
 	"net"
@@ -62,10 +61,11 @@ func checkRequestTimeout(raw string) (time.Duration, error) {
 // checkCACertPEM accepts one or more PEM certificates and nothing else, by the client's
 // own rule, so that what passes here is what the client accepts.
 func checkCACertPEM(raw string) error {
-	if !x509.NewCertPool().AppendCertsFromPEM([]byte(raw)) {
-		return errors.New("no PEM certificate found; paste one or more -----BEGIN CERTIFICATE----- blocks")
-	}
-	if _, err := authclient.ParseCACertPEM(raw); err != nil {
+	_, err := authclient.ParseCACertPEM(raw)
+	switch {
+	case errors.Is(err, authclient.ErrNoCertificate):
+		return fmt.Errorf("%w; paste one or more -----BEGIN CERTIFICATE----- blocks", err)
+	case err != nil:
 		return fmt.Errorf("%w; paste only -----BEGIN CERTIFICATE----- blocks", err)
 	}
 	return nil
