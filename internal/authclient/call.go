@@ -56,6 +56,21 @@ func (c *call) retrySafe() bool {
 // newID returns a random identifier for request ids, idempotency keys and assertion jti.
 func newID() string { return rand.Text() }
 
+// NewIdempotencyKey returns a fresh random Idempotency-Key. A caller that must remember the
+// key of a call, to replay it after a lost answer, takes one here and passes it in.
+func NewIdempotencyKey() string { return newID() }
+
+// idempotencyKey returns key, or a fresh random one when key is "".
+func idempotencyKey(key string) (string, error) {
+	switch {
+	case key == "":
+		return NewIdempotencyKey(), nil
+	case len(key) > 255 || !validHeaderValue(key):
+		return "", errors.New("IdempotencyKey must be at most 255 characters without control characters")
+	}
+	return key, nil
+}
+
 // logContext sets up the call's tflog subsystem with its secrets masked.
 func logContext(ctx context.Context, secrets ...string) context.Context {
 	ctx = tflog.NewSubsystem(ctx, logSubsystem,

@@ -106,14 +106,3 @@ func (s StepUp) count() int {
 	}
 	return n
 }
-
-// idempotencyKey returns key, or a fresh random one when key is "".
-func idempotencyKey(key string) (string, error) {
-	switch {
-	case key == "":
-		return newID(), nil
-	case len(key) > 255 || !validHeaderValue(key):
-		return "", errors.New("IdempotencyKey must be at most 255 characters without control characters")
-	}
-	return key, nil
-}

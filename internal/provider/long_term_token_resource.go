@@ -320,7 +320,7 @@ func (r *longTermTokenResource) Create(ctx context.Context, req resource.CreateR
 		return
 	}
 	in.ClientID, in.StepUp = r.data.clientID, r.data.stepUp
-	in.IdempotencyKey = newIdempotencyKey()
+	in.IdempotencyKey = authclient.NewIdempotencyKey()
 
 	tok, err := client.IssueLongTermToken(ctx, in)
 	if outcomeInDoubt(err) {

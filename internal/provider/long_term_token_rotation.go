@@ -2,8 +2,6 @@ package provider
 
 import (
 	"context"
-	"crypto/rand"
-	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -60,13 +58,6 @@ func writePendingRotation(ctx context.Context, private privateState, p *pendingR
 		return diags
 	}
 	return private.SetKey(ctx, pendingRotationKey, raw)
-}
-
-// newIdempotencyKey is a fresh random Idempotency-Key that the provider can remember.
-func newIdempotencyKey() string {
-	b := make([]byte, 16)
-	_, _ = rand.Read(b) // crypto/rand.Read never fails on supported platforms
-	return "tf-" + hex.EncodeToString(b)
 }
 
 // outcomeInDoubt reports errors after which the server may have processed the request:
@@ -146,7 +137,7 @@ func (r *longTermTokenResource) rotate(ctx context.Context, client *authclient.C
 	if in.ClientID == "" {
 		in.ClientID = state.ClientID.ValueString()
 	}
-	in.IdempotencyKey = newIdempotencyKey()
+	in.IdempotencyKey = authclient.NewIdempotencyKey()
 	if pending != nil {
 		in.IdempotencyKey = pending.IdempotencyKey
 	}
@@ -166,7 +157,7 @@ func (r *longTermTokenResource) rotate(ctx context.Context, client *authclient.C
 	if pending != nil && errors.Is(err, authclient.ErrUnprocessable) {
 		// The pending request's body differed (another credential): it cannot be replayed,
 		// so ask afresh; a successor it minted shows up below as a 409.
-		in.IdempotencyKey = newIdempotencyKey()
+		in.IdempotencyKey = authclient.NewIdempotencyKey()
 		tok, err = client.IssueLongTermToken(ctx, in)
 	}
 	switch {
