@@ -11,47 +11,6 @@ import (
 	"github.com/example/terraform-provider-auth/internal/authclient"
 )
 
-// scopeTokensWrite lets a token issue tokens through token_exchange and revoke others.
-const scopeTokensWrite = "tokens:write"
-
-// requireClient returns the API client, or explains which provider arguments were still
-// unknown (Terraform configures the provider again with known values before applying).
-func (d *providerData) requireClient() (*authclient.Client, diag.Diagnostics) {
-	var diags diag.Diagnostics
-	if d == nil {
-		diags.AddError("Provider not configured", "The auth provider was not configured. Please report this issue to the provider developers.")
-		return nil, diags
-	}
-	if d.client == nil {
-		diags.AddError("Provider configuration not yet known",
-			"The auth provider arguments "+strings.Join(d.unknown, ", ")+" depend on values known only after apply, "+
-				"so the provider cannot reach the Auth API yet. Apply the resources they depend on first (terraform apply -target=...).")
-		return nil, diags
-	}
-	return d.client, diags
-}
-
-// requireStepUp explains how to configure a step-up mechanism and a client id.
-func (d *providerData) requireStepUp(action string) diag.Diagnostics {
-	var diags diag.Diagnostics
-	if len(d.unknown) > 0 {
-		diags.AddError("Provider configuration not yet known",
-			"To "+action+", the auth provider needs "+strings.Join(d.unknown, ", ")+", which are not known yet.")
-		return diags
-	}
-	if d.stepUp.Mechanism() == "" {
-		diags.AddError("No step-up mechanism configured",
-			"To "+action+", configure exactly one of the provider arguments client_secret, otp_code, assertion, "+
-				"private_key_pem or access_token (or the environment variables AUTH_CLIENT_SECRET, AUTH_OTP_CODE, "+
-				"AUTH_ASSERTION, AUTH_PRIVATE_KEY_PEM, AUTH_ACCESS_TOKEN).")
-	}
-	if d.clientID == "" {
-		diags.AddError("No client_id configured",
-			"To "+action+", set the provider argument client_id or the environment variable AUTH_CLIENT_ID.")
-	}
-	return diags
-}
-
 // addAPIError turns a client error into a diagnostic that says what the server said, which
 // mechanism was used and what to check. Client errors never contain secrets.
 func addAPIError(diags *diag.Diagnostics, summary, mechanism string, err error) {

@@ -119,6 +119,9 @@ func sameTriggers(a, b types.Map) bool {
 	return a.Equal(b)
 }
 
+// scopeTokensWrite lets a token issue tokens through token_exchange and revoke others.
+const scopeTokensWrite = "tokens:write"
+
 // rotate issues the replacement of state's token, with the provider's step-up mechanism
 // or, without one, by the token itself through token_exchange. A pending rotation of the
 // same token is resumed under its Idempotency-Key: with the same caller and body the server
