@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"strings"
 	"time"
 
 	"github.com/hashicorp/terraform-plugin-framework-timeouts/resource/timeouts"
@@ -35,13 +34,7 @@ const (
 	defaultTTLDays        = 90
 	maxGracePeriodSeconds = 604800
 	defaultOpTimeout      = 10 * time.Minute
-	// selfRotationTTLSeconds bounds the short-term token a self-rotation exchanges for.
-	selfRotationTTLSeconds = 300
 )
-
-// pendingIssueIDPrefix marks the id of a placeholder left by an issuance in doubt; the
-// Idempotency-Key follows it.
-const pendingIssueIDPrefix = "pending-issue:"
 
 // NewLongTermTokenResource is the auth_long_term_token resource: create issues, update
 // rotates, delete revokes.
@@ -174,71 +167,6 @@ func (r *longTermTokenResource) Configure(_ context.Context, req resource.Config
 	}
 }
 
-func (r *longTermTokenResource) ValidateConfig(ctx context.Context, req resource.ValidateConfigRequest, resp *resource.ValidateConfigResponse) {
-	// Two attributes, not the whole model: Terraform validates every instance on every
-	// plan, and reflecting into the model costs far more than this check.
-	var config longTermTokenModel
-	resp.Diagnostics.Append(req.Config.GetAttribute(ctx, path.Root("rotate_before_days"), &config.RotateBeforeDays)...)
-	resp.Diagnostics.Append(req.Config.GetAttribute(ctx, path.Root("ttl_days"), &config.TTLDays)...)
-	if resp.Diagnostics.HasError() || config.RotateBeforeDays.IsNull() || config.RotateBeforeDays.IsUnknown() || config.TTLDays.IsUnknown() {
-		return
-	}
-	ttl := int64(defaultTTLDays)
-	if !config.TTLDays.IsNull() {
-		ttl = config.TTLDays.ValueInt64()
-	}
-	if before := config.RotateBeforeDays.ValueInt64(); before >= ttl {
-		resp.Diagnostics.AddAttributeError(path.Root("rotate_before_days"), "rotate_before_days is not less than ttl_days",
-			fmt.Sprintf("rotate_before_days (%d) must be less than ttl_days (%d), or every apply would rotate the token. Lower it, or raise ttl_days.", before, ttl))
-	}
-}
-
-// ModifyPlan decides whether an update rotates. A rotation shows the new secret, id and
-// expiry as unknown; anything else keeps every computed value, so it calls no API.
-func (r *longTermTokenResource) ModifyPlan(ctx context.Context, req resource.ModifyPlanRequest, resp *resource.ModifyPlanResponse) {
-	if req.State.Raw.IsNull() || req.Plan.Raw.IsNull() || r.data == nil {
-		return
-	}
-	if req.Plan.Raw.Equal(req.State.Raw) {
-		// No argument changed (the common plan): only the clock or an unknown secret can
-		// call for a rotation, and three attributes tell. Reflecting whole models into
-		// structs was most of this provider's own time in a no-change plan.
-		var current longTermTokenModel
-		resp.Diagnostics.Append(req.State.GetAttribute(ctx, path.Root("token"), &current.Token)...)
-		resp.Diagnostics.Append(req.State.GetAttribute(ctx, path.Root("expires_at"), &current.ExpiresAt)...)
-		resp.Diagnostics.Append(req.State.GetAttribute(ctx, path.Root("rotate_before_days"), &current.RotateBeforeDays)...)
-		if resp.Diagnostics.HasError() || len(rotationReasons(current, current, longTermTokenModel{}, r.data.now())) == 0 {
-			return
-		}
-	}
-	var state, plan longTermTokenModel
-	var configScopes types.Set
-	resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
-	resp.Diagnostics.Append(req.Plan.Get(ctx, &plan)...)
-	resp.Diagnostics.Append(req.Config.GetAttribute(ctx, path.Root("scopes"), &configScopes)...)
-	if resp.Diagnostics.HasError() {
-		return
-	}
-	config := longTermTokenModel{Scopes: configScopes} // rotationReasons reads only the configured scopes
-	ctx = r.data.mask(ctx, state.Token.ValueString())
-
-	reasons := rotationReasons(state, plan, config, r.data.now())
-	if len(reasons) == 0 {
-		plan.keepIssued(state)
-		if config.Scopes.IsNull() {
-			plan.Scopes = state.Scopes
-		}
-		resp.Diagnostics.Append(resp.Plan.Set(ctx, &plan)...)
-		return
-	}
-	tflog.Info(ctx, "auth_long_term_token will rotate", map[string]any{"token_id": state.TokenID.ValueString(), "reasons": reasons})
-	plan.setAllIssued(types.StringUnknown())
-	if config.Scopes.IsNull() {
-		plan.Scopes = types.SetUnknown(types.StringType)
-	}
-	resp.Diagnostics.Append(resp.Plan.Set(ctx, &plan)...)
-}
-
 // issued lists the attributes that each issuance sets.
 func (m *longTermTokenModel) issued() []*types.String {
 	return []*types.String{&m.ID, &m.TokenID, &m.Token, &m.TokenType, &m.ClientID,
@@ -324,19 +252,9 @@ func (r *longTermTokenResource) Create(ctx context.Context, req resource.CreateR
 
 	tok, err := client.IssueLongTermToken(ctx, in)
 	if outcomeInDoubt(err) {
-		// The token may exist. A tainted placeholder remembers the Idempotency-Key, so that
-		// the next apply's delete replays the answer and revokes whatever was minted.
-		resp.Diagnostics.AddError("Issue outcome unknown: auth_long_term_token", apiErrorDetail(in.StepUp.Mechanism(), err)+
-			"\nThe token may have been issued. Terraform keeps a tainted placeholder; the next apply replaces it: the provider "+
-			"first replays this request with the same Idempotency-Key and revokes what it minted, then issues anew.")
-		plan.setAllIssued(types.StringNull())
-		if plan.Scopes.IsUnknown() {
-			plan.Scopes = types.SetNull(types.StringType)
-		}
-		// The placeholder's id carries the key: Terraform does not hand a tainted
-		// instance's private data to the delete that replaces it.
-		plan.ID = types.StringValue(pendingIssueIDPrefix + in.IdempotencyKey)
-		resp.Diagnostics.Append(resp.State.Set(ctx, &plan)...)
+		placeholder, diags := issueInDoubt(plan, in, err)
+		resp.Diagnostics.Append(diags...)
+		resp.Diagnostics.Append(resp.State.Set(ctx, &placeholder)...)
 		return
 	}
 	if err != nil {
@@ -441,41 +359,6 @@ func (r *longTermTokenResource) Delete(ctx context.Context, req resource.DeleteR
 	default:
 		addAPIError(&resp.Diagnostics, "Cannot revoke auth_long_term_token "+state.TokenID.ValueString()+" with "+credential, "", err)
 	}
-}
-
-// revokeLostIssue ends the token that an issuance in doubt may have minted: it replays the
-// request under its Idempotency-Key, kept in the placeholder's id (the server answers with
-// the token it minted, or mints one now), and revokes the token it gets.
-func (r *longTermTokenResource) revokeLostIssue(ctx context.Context, client *authclient.Client, state longTermTokenModel) diag.Diagnostics {
-	var diags diag.Diagnostics
-	key, ok := strings.CutPrefix(state.ID.ValueString(), pendingIssueIDPrefix)
-	if !ok {
-		return diags
-	}
-	in, inDiags := state.issueInput(ctx)
-	diags.Append(inDiags...)
-	diags.Append(r.data.requireStepUp("settle the issuance in doubt")...)
-	if diags.HasError() {
-		return diags
-	}
-	in.ClientID, in.StepUp, in.IdempotencyKey = r.data.clientID, r.data.stepUp, key
-	tok, err := client.IssueLongTermToken(ctx, in)
-	if err != nil {
-		advice := "\nRun the command again to settle it."
-		if errors.Is(err, authclient.ErrUnprocessable) {
-			advice = "\nThe earlier issuance lost its answer and cannot be replayed (the credential or the arguments changed). " +
-				"A token named after this resource may be active: revoke it on the Auth API side, then remove the placeholder with terraform state rm."
-		}
-		diags.AddError("Cannot settle the issuance in doubt of auth_long_term_token", apiErrorDetail(in.StepUp.Mechanism(), err)+advice)
-		return diags
-	}
-	ctx = maskSecrets(ctx, tok.Token)
-	if err := client.RevokeToken(ctx, tok.TokenID, tok.Token); err != nil {
-		addAPIError(&diags, "Cannot revoke "+tok.TokenID+", minted by an issuance in doubt", "", err)
-		return diags
-	}
-	tflog.Info(ctx, "revoked the token of an issuance in doubt", map[string]any{"token_id": tok.TokenID})
-	return diags
 }
 
 func (r *longTermTokenResource) ImportState(ctx context.Context, req resource.ImportStateRequest, resp *resource.ImportStateResponse) {

@@ -2,131 +2,27 @@ package provider
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"net/http"
 	"slices"
-	"time"
 
 	"github.com/hashicorp/terraform-plugin-framework/diag"
-	"github.com/hashicorp/terraform-plugin-framework/types"
 	"github.com/hashicorp/terraform-plugin-log/tflog"
 
 	"github.com/example/terraform-provider-auth/internal/authclient"
 )
 
-// pendingRotationKey is the private-state key of a rotation whose outcome is unknown.
-const pendingRotationKey = "pending_rotation"
-
-// pendingRotation is a rotation that may or may not have minted a successor: its answer was
-// lost after every retry (a transport error, a 5xx or a timeout). Only an id and the
-// Idempotency-Key are kept, never a secret.
-type pendingRotation struct {
-	RotateTokenID  string `json:"rotate_token_id"`
-	IdempotencyKey string `json:"idempotency_key"`
-}
-
-// privateState is the part of the framework's private data that these records use.
-type privateState interface {
-	GetKey(ctx context.Context, key string) ([]byte, diag.Diagnostics)
-	SetKey(ctx context.Context, key string, value []byte) diag.Diagnostics
-}
-
-// readPendingRotation returns the pending rotation of rotateTokenID, or nil.
-func readPendingRotation(ctx context.Context, private privateState, rotateTokenID string) (*pendingRotation, diag.Diagnostics) {
-	raw, diags := private.GetKey(ctx, pendingRotationKey)
-	if len(raw) == 0 || diags.HasError() {
-		return nil, diags
-	}
-	var p pendingRotation
-	if err := json.Unmarshal(raw, &p); err != nil || p.RotateTokenID != rotateTokenID || p.IdempotencyKey == "" {
-		return nil, diags // unreadable or about another token: nothing to resume
-	}
-	return &p, diags
-}
-
-// writePendingRotation records p, or clears the record when p is nil.
-func writePendingRotation(ctx context.Context, private privateState, p *pendingRotation) diag.Diagnostics {
-	if p == nil {
-		return private.SetKey(ctx, pendingRotationKey, nil)
-	}
-	raw, err := json.Marshal(p)
-	if err != nil {
-		var diags diag.Diagnostics
-		diags.AddError("Cannot record the rotation in doubt", err.Error())
-		return diags
-	}
-	return private.SetKey(ctx, pendingRotationKey, raw)
-}
-
-// outcomeInDoubt reports errors after which the server may have processed the request:
-// the answer was lost, or the server failed while processing it. A 503, like a 429, is a
-// refusal to process (the client retries both even without an Idempotency-Key), and a
-// request that never got a connection cannot have been processed.
-func outcomeInDoubt(err error) bool {
-	if err == nil || errors.Is(err, authclient.ErrNotSent) {
-		return false
-	}
-	var apiErr *authclient.APIError
-	if errors.As(err, &apiErr) {
-		return apiErr.StatusCode >= http.StatusInternalServerError && apiErr.StatusCode != http.StatusServiceUnavailable
-	}
-	return true
-}
-
-// rotationReasons lists why the planned update must rotate; none means it must not.
-func rotationReasons(state, plan, config longTermTokenModel, now time.Time) []string {
-	var reasons []string
-	if state.Token.IsNull() || state.Token.ValueString() == "" {
-		reasons = append(reasons, "the token's secret is unknown (imported)")
-	}
-	if !plan.Name.Equal(state.Name) {
-		reasons = append(reasons, "name changed")
-	}
-	if !config.Scopes.IsNull() && !plan.Scopes.Equal(state.Scopes) {
-		reasons = append(reasons, "scopes changed")
-	}
-	if !plan.TTLDays.Equal(state.TTLDays) {
-		reasons = append(reasons, "ttl_days changed")
-	}
-	if !sameTriggers(plan.RotationTriggers, state.RotationTriggers) {
-		reasons = append(reasons, "rotation_triggers changed")
-	}
-	expiresAt, err := time.Parse(time.RFC3339, state.ExpiresAt.ValueString())
-	switch {
-	case err != nil:
-		if len(reasons) == 0 {
-			reasons = append(reasons, "the token's expiry is unknown")
-		}
-	case !now.Before(expiresAt):
-		reasons = append(reasons, "the token expired at "+state.ExpiresAt.ValueString())
-	case plan.RotateBeforeDays.ValueInt64() > 0 &&
-		!now.Before(expiresAt.Add(-time.Duration(plan.RotateBeforeDays.ValueInt64())*24*time.Hour)):
-		reasons = append(reasons, fmt.Sprintf("within rotate_before_days (%d) of its expiry", plan.RotateBeforeDays.ValueInt64()))
-	}
-	return reasons
-}
-
-// sameTriggers treats an absent map and an empty one alike, and an unknown one as a change.
-func sameTriggers(a, b types.Map) bool {
-	if a.IsUnknown() || b.IsUnknown() {
-		return false
-	}
-	if len(a.Elements()) == 0 && len(b.Elements()) == 0 {
-		return true
-	}
-	return a.Equal(b)
-}
+// selfRotationTTLSeconds bounds the short-term token a self-rotation exchanges for.
+const selfRotationTTLSeconds = 300
 
 // scopeTokensWrite lets a token issue tokens through token_exchange and revoke others.
 const scopeTokensWrite = "tokens:write"
 
 // rotate issues the replacement of state's token, with the provider's step-up mechanism
-// or, without one, by the token itself through token_exchange. A pending rotation of the
-// same token is resumed under its Idempotency-Key: with the same caller and body the server
-// replays the successor it minted instead of minting another. It returns the rotation that
-// is in doubt after this attempt, if any.
+// or, without one, by the token itself through token_exchange. A rotation of the same
+// token in doubt is resumed (issueResuming). It returns the rotation that is in doubt
+// after this attempt, if any.
 func (r *longTermTokenResource) rotate(ctx context.Context, client *authclient.Client, state, plan longTermTokenModel, pending *pendingRotation) (*authclient.LongTermToken, *pendingRotation, diag.Diagnostics) {
 	var diags diag.Diagnostics
 	in, inDiags := plan.issueInput(ctx)
@@ -140,10 +36,6 @@ func (r *longTermTokenResource) rotate(ctx context.Context, client *authclient.C
 	if in.ClientID == "" {
 		in.ClientID = state.ClientID.ValueString()
 	}
-	in.IdempotencyKey = authclient.NewIdempotencyKey()
-	if pending != nil {
-		in.IdempotencyKey = pending.IdempotencyKey
-	}
 
 	if in.StepUp.Mechanism() == "" {
 		exchange, exDiags := r.selfRotationAccess(ctx, client, state)
@@ -156,26 +48,15 @@ func (r *longTermTokenResource) rotate(ctx context.Context, client *authclient.C
 		in.StepUp = authclient.StepUp{AccessToken: exchange.Token}
 	}
 
-	tok, err := client.IssueLongTermToken(ctx, in)
-	if pending != nil && errors.Is(err, authclient.ErrUnprocessable) {
-		// The pending request's body differed (another credential): it cannot be replayed,
-		// so ask afresh; a successor it minted shows up below as a 409.
-		in.IdempotencyKey = authclient.NewIdempotencyKey()
-		tok, err = client.IssueLongTermToken(ctx, in)
-	}
+	tok, err := issueResuming(ctx, client, &in, pending)
 	switch {
 	case err == nil:
 	case outcomeInDoubt(err):
-		diags.AddError("Rotation outcome unknown: auth_long_term_token "+in.RotateTokenID, apiErrorDetail(in.StepUp.Mechanism(), err)+
-			"\nThe rotation may have taken effect on the server. Run terraform apply again: it resumes the rotation with the "+
-			"same Idempotency-Key, so that the server answers with the token it minted, if any, instead of minting another.")
-		return nil, &pendingRotation{RotateTokenID: in.RotateTokenID, IdempotencyKey: in.IdempotencyKey}, diags
+		inDoubt, doubtDiags := rotationInDoubt(in, err)
+		diags.Append(doubtDiags...)
+		return nil, inDoubt, diags
 	case replacedTokenGone(err) && pending != nil:
-		diags.AddError("Cannot rotate auth_long_term_token "+in.RotateTokenID+": an earlier rotation may have replaced it",
-			fmt.Sprintf("An earlier rotation of %s lost its answer, and the server now refuses to rotate it (%v). That rotation "+
-				"probably minted a successor that this state does not know, and it could not be replayed (another caller or "+
-				"credential). Revoke the token that replaced %s on the Auth API side, then run terraform apply -replace=<this resource>.",
-				in.RotateTokenID, err, in.RotateTokenID))
+		diags.Append(rotationMayHaveReplaced(in.RotateTokenID, err)...)
 		return nil, pending, diags
 	case replacedTokenGone(err):
 		// Revoked or unknown to the server outside Terraform: nothing to replace, issue anew.

@@ -1,0 +1,121 @@
+package provider
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/hashicorp/terraform-plugin-framework/path"
+	"github.com/hashicorp/terraform-plugin-framework/resource"
+	"github.com/hashicorp/terraform-plugin-framework/types"
+	"github.com/hashicorp/terraform-plugin-log/tflog"
+)
+
+func (r *longTermTokenResource) ValidateConfig(ctx context.Context, req resource.ValidateConfigRequest, resp *resource.ValidateConfigResponse) {
+	// Two attributes, not the whole model: Terraform validates every instance on every
+	// plan, and reflecting into the model costs far more than this check.
+	var config longTermTokenModel
+	resp.Diagnostics.Append(req.Config.GetAttribute(ctx, path.Root("rotate_before_days"), &config.RotateBeforeDays)...)
+	resp.Diagnostics.Append(req.Config.GetAttribute(ctx, path.Root("ttl_days"), &config.TTLDays)...)
+	if resp.Diagnostics.HasError() || config.RotateBeforeDays.IsNull() || config.RotateBeforeDays.IsUnknown() || config.TTLDays.IsUnknown() {
+		return
+	}
+	ttl := int64(defaultTTLDays)
+	if !config.TTLDays.IsNull() {
+		ttl = config.TTLDays.ValueInt64()
+	}
+	if before := config.RotateBeforeDays.ValueInt64(); before >= ttl {
+		resp.Diagnostics.AddAttributeError(path.Root("rotate_before_days"), "rotate_before_days is not less than ttl_days",
+			fmt.Sprintf("rotate_before_days (%d) must be less than ttl_days (%d), or every apply would rotate the token. Lower it, or raise ttl_days.", before, ttl))
+	}
+}
+
+// ModifyPlan decides whether an update rotates. A rotation shows the new secret, id and
+// expiry as unknown; anything else keeps every computed value, so it calls no API.
+func (r *longTermTokenResource) ModifyPlan(ctx context.Context, req resource.ModifyPlanRequest, resp *resource.ModifyPlanResponse) {
+	if req.State.Raw.IsNull() || req.Plan.Raw.IsNull() || r.data == nil {
+		return
+	}
+	if req.Plan.Raw.Equal(req.State.Raw) {
+		// No argument changed (the common plan): only the clock or an unknown secret can
+		// call for a rotation, and three attributes tell. Reflecting whole models into
+		// structs was most of this provider's own time in a no-change plan.
+		var current longTermTokenModel
+		resp.Diagnostics.Append(req.State.GetAttribute(ctx, path.Root("token"), &current.Token)...)
+		resp.Diagnostics.Append(req.State.GetAttribute(ctx, path.Root("expires_at"), &current.ExpiresAt)...)
+		resp.Diagnostics.Append(req.State.GetAttribute(ctx, path.Root("rotate_before_days"), &current.RotateBeforeDays)...)
+		if resp.Diagnostics.HasError() || len(rotationReasons(current, current, longTermTokenModel{}, r.data.now())) == 0 {
+			return
+		}
+	}
+	var state, plan longTermTokenModel
+	var configScopes types.Set
+	resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
+	resp.Diagnostics.Append(req.Plan.Get(ctx, &plan)...)
+	resp.Diagnostics.Append(req.Config.GetAttribute(ctx, path.Root("scopes"), &configScopes)...)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	config := longTermTokenModel{Scopes: configScopes} // rotationReasons reads only the configured scopes
+	ctx = r.data.mask(ctx, state.Token.ValueString())
+
+	reasons := rotationReasons(state, plan, config, r.data.now())
+	if len(reasons) == 0 {
+		plan.keepIssued(state)
+		if config.Scopes.IsNull() {
+			plan.Scopes = state.Scopes
+		}
+		resp.Diagnostics.Append(resp.Plan.Set(ctx, &plan)...)
+		return
+	}
+	tflog.Info(ctx, "auth_long_term_token will rotate", map[string]any{"token_id": state.TokenID.ValueString(), "reasons": reasons})
+	plan.setAllIssued(types.StringUnknown())
+	if config.Scopes.IsNull() {
+		plan.Scopes = types.SetUnknown(types.StringType)
+	}
+	resp.Diagnostics.Append(resp.Plan.Set(ctx, &plan)...)
+}
+
+// rotationReasons lists why the planned update must rotate; none means it must not.
+func rotationReasons(state, plan, config longTermTokenModel, now time.Time) []string {
+	var reasons []string
+	if state.Token.IsNull() || state.Token.ValueString() == "" {
+		reasons = append(reasons, "the token's secret is unknown (imported)")
+	}
+	if !plan.Name.Equal(state.Name) {
+		reasons = append(reasons, "name changed")
+	}
+	if !config.Scopes.IsNull() && !plan.Scopes.Equal(state.Scopes) {
+		reasons = append(reasons, "scopes changed")
+	}
+	if !plan.TTLDays.Equal(state.TTLDays) {
+		reasons = append(reasons, "ttl_days changed")
+	}
+	if !sameTriggers(plan.RotationTriggers, state.RotationTriggers) {
+		reasons = append(reasons, "rotation_triggers changed")
+	}
+	expiresAt, err := time.Parse(time.RFC3339, state.ExpiresAt.ValueString())
+	switch {
+	case err != nil:
+		if len(reasons) == 0 {
+			reasons = append(reasons, "the token's expiry is unknown")
+		}
+	case !now.Before(expiresAt):
+		reasons = append(reasons, "the token expired at "+state.ExpiresAt.ValueString())
+	case plan.RotateBeforeDays.ValueInt64() > 0 &&
+		!now.Before(expiresAt.Add(-time.Duration(plan.RotateBeforeDays.ValueInt64())*24*time.Hour)):
+		reasons = append(reasons, fmt.Sprintf("within rotate_before_days (%d) of its expiry", plan.RotateBeforeDays.ValueInt64()))
+	}
+	return reasons
+}
+
+// sameTriggers treats an absent map and an empty one alike, and an unknown one as a change.
+func sameTriggers(a, b types.Map) bool {
+	if a.IsUnknown() || b.IsUnknown() {
+		return false
+	}
+	if len(a.Elements()) == 0 && len(b.Elements()) == 0 {
+		return true
+	}
+	return a.Equal(b)
+}
