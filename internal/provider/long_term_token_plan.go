@@ -40,11 +40,12 @@ func (r *longTermTokenResource) ModifyPlan(ctx context.Context, req resource.Mod
 		// No argument changed (the common plan): only the clock or an unknown secret can
 		// call for a rotation, and three attributes tell. Reflecting whole models into
 		// structs was most of this provider's own time in a no-change plan.
-		var current longTermTokenModel
-		resp.Diagnostics.Append(req.State.GetAttribute(ctx, path.Root("token"), &current.Token)...)
-		resp.Diagnostics.Append(req.State.GetAttribute(ctx, path.Root("expires_at"), &current.ExpiresAt)...)
-		resp.Diagnostics.Append(req.State.GetAttribute(ctx, path.Root("rotate_before_days"), &current.RotateBeforeDays)...)
-		if resp.Diagnostics.HasError() || len(rotationReasons(current, current, longTermTokenModel{}, r.data.now())) == 0 {
+		var token, expiresAt types.String
+		var rotateBeforeDays types.Int64
+		resp.Diagnostics.Append(req.State.GetAttribute(ctx, path.Root("token"), &token)...)
+		resp.Diagnostics.Append(req.State.GetAttribute(ctx, path.Root("expires_at"), &expiresAt)...)
+		resp.Diagnostics.Append(req.State.GetAttribute(ctx, path.Root("rotate_before_days"), &rotateBeforeDays)...)
+		if resp.Diagnostics.HasError() || (!secretUnknown(token) && rotationDueByClock(expiresAt, rotateBeforeDays, r.data.now()) == "") {
 			return
 		}
 	}
@@ -79,7 +80,7 @@ func (r *longTermTokenResource) ModifyPlan(ctx context.Context, req resource.Mod
 // rotationReasons lists why the planned update must rotate; none means it must not.
 func rotationReasons(state, plan, config longTermTokenModel, now time.Time) []string {
 	var reasons []string
-	if state.Token.IsNull() || state.Token.ValueString() == "" {
+	if secretUnknown(state.Token) {
 		reasons = append(reasons, "the token's secret is unknown (imported)")
 	}
 	if !plan.Name.Equal(state.Name) {
@@ -94,19 +95,31 @@ func rotationReasons(state, plan, config longTermTokenModel, now time.Time) []st
 	if !sameTriggers(plan.RotationTriggers, state.RotationTriggers) {
 		reasons = append(reasons, "rotation_triggers changed")
 	}
-	expiresAt, err := time.Parse(time.RFC3339, state.ExpiresAt.ValueString())
-	switch {
-	case err != nil:
-		if len(reasons) == 0 {
-			reasons = append(reasons, "the token's expiry is unknown")
-		}
-	case !now.Before(expiresAt):
-		reasons = append(reasons, "the token expired at "+state.ExpiresAt.ValueString())
-	case plan.RotateBeforeDays.ValueInt64() > 0 &&
-		!now.Before(expiresAt.Add(-time.Duration(plan.RotateBeforeDays.ValueInt64())*24*time.Hour)):
-		reasons = append(reasons, fmt.Sprintf("within rotate_before_days (%d) of its expiry", plan.RotateBeforeDays.ValueInt64()))
+	if due := rotationDueByClock(state.ExpiresAt, plan.RotateBeforeDays, now); due != "" {
+		reasons = append(reasons, due)
 	}
 	return reasons
+}
+
+// secretUnknown reports a token without its secret (imported): only a rotation learns it.
+func secretUnknown(token types.String) bool {
+	return token.IsNull() || token.ValueString() == ""
+}
+
+// rotationDueByClock says why time alone makes a rotation due, or "" when it does not: the
+// token expired, it is within rotate_before_days of its expiry, or its expiry is unreadable.
+func rotationDueByClock(expiresAt types.String, rotateBeforeDays types.Int64, now time.Time) string {
+	expiry, err := time.Parse(time.RFC3339, expiresAt.ValueString())
+	before := rotateBeforeDays.ValueInt64()
+	switch {
+	case err != nil:
+		return "the token's expiry is unknown"
+	case !now.Before(expiry):
+		return "the token expired at " + expiresAt.ValueString()
+	case before > 0 && !now.Before(expiry.Add(-time.Duration(before)*24*time.Hour)):
+		return fmt.Sprintf("within rotate_before_days (%d) of its expiry", before)
+	}
+	return ""
 }
 
 // sameTriggers treats an absent map and an empty one alike, and an unknown one as a change.
