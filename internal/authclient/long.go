@@ -60,49 +60,22 @@ func (c *Client) longCall(in IssueLongTermTokenInput) (*call, error) {
 	}
 	cl.idempotencyKey = key
 
-	req := longTokenRequest{ClientID: in.ClientID, Name: in.Name, Scopes: in.Scopes, TTLDays: in.TTLDays}
+	mechanism := in.StepUp.Mechanism()
+	req := longTokenRequest{GrantType: mechanism.Grant, ClientID: in.ClientID, Name: in.Name, Scopes: in.Scopes, TTLDays: in.TTLDays}
 	if in.RotateTokenID != "" {
 		req.RotateTokenID = in.RotateTokenID
 		req.GracePeriodSeconds = &in.GracePeriodSeconds
 	}
-	s := in.StepUp
-	switch {
-	case s.ClientSecret != "":
-		req.GrantType, req.ClientSecret = "client_credentials", s.ClientSecret
-	case s.OTPCode != "":
-		req.GrantType, req.OTPCode = "client_credentials", s.OTPCode
-	case s.Assertion != "":
-		req.GrantType, req.Assertion = "assertion", s.Assertion
-	case s.PrivateKey != nil:
-		assertion, err := signAssertion(s.PrivateKey, in.ClientID, cl.url, c.clock())
-		if err != nil {
-			return nil, err
-		}
-		req.GrantType, req.Assertion = "assertion", assertion
-	case s.AccessToken != "":
-		if !validHeaderValue(s.AccessToken) {
-			return nil, errors.New("StepUp.AccessToken must not contain control characters")
-		}
-		req.GrantType = "token_exchange"
-		cl.header.Set("Authorization", "Bearer "+s.AccessToken)
+	secret, err := mechanism.send(c, cl, &req, in)
+	if err != nil {
+		return nil, err
 	}
-	if req.GrantType != "token_exchange" {
+	if mechanism.Grant != grantTokenExchange { // token_exchange names the client by its bearer token
 		cl.header.Set("X-Client-Id", in.ClientID)
 	}
-	cl.secrets = []string{s.ClientSecret, s.OTPCode, req.Assertion, s.AccessToken}
+	cl.secrets = []string{secret}
 	if cl.body, err = json.Marshal(req); err != nil { //nolint:gosec // G117: the contract's request body carries the step-up secret; cl.secrets masks it in logs
 		return nil, err
 	}
 	return cl, nil
-}
-
-// count is the number of mechanisms set; exactly one is valid.
-func (s StepUp) count() int {
-	n := 0
-	for _, set := range []bool{s.ClientSecret != "", s.OTPCode != "", s.Assertion != "", s.PrivateKey != nil, s.AccessToken != ""} {
-		if set {
-			n++
-		}
-	}
-	return n
 }

@@ -13,11 +13,11 @@ import (
 
 // addAPIError turns a client error into a diagnostic that says what the server said, which
 // mechanism was used and what to check. Client errors never contain secrets.
-func addAPIError(diags *diag.Diagnostics, summary, mechanism string, err error) {
+func addAPIError(diags *diag.Diagnostics, summary string, mechanism *authclient.Mechanism, err error) {
 	diags.AddError(summary, apiErrorDetail(mechanism, err))
 }
 
-func apiErrorDetail(mechanism string, err error) string {
+func apiErrorDetail(mechanism *authclient.Mechanism, err error) string {
 	var b strings.Builder
 	var apiErr *authclient.APIError
 	if errors.As(err, &apiErr) {
@@ -35,8 +35,8 @@ func apiErrorDetail(mechanism string, err error) string {
 	} else {
 		fmt.Fprintf(&b, "The request failed: %v.", err)
 	}
-	if mechanism != "" {
-		fmt.Fprintf(&b, "\nStep-up mechanism: %s.", mechanism)
+	if mechanism != nil {
+		fmt.Fprintf(&b, "\nStep-up mechanism: %s.", mechanism.Name)
 	}
 	if hint := errorHint(apiErr, mechanism, err); hint != "" {
 		b.WriteString("\n" + hint)
@@ -49,7 +49,7 @@ func apiErrorDetail(mechanism string, err error) string {
 const notTheAPIHint = "The answer does not follow the Auth API contract: check that endpoint points at the Auth API " +
 	"(a proxy, a login page or a wrong path answers like this), or report it to the API's operators."
 
-func errorHint(apiErr *authclient.APIError, mechanism string, err error) string {
+func errorHint(apiErr *authclient.APIError, mechanism *authclient.Mechanism, err error) string {
 	if apiErr == nil {
 		switch {
 		case errors.Is(err, context.DeadlineExceeded):
@@ -65,15 +65,8 @@ func errorHint(apiErr *authclient.APIError, mechanism string, err error) string 
 	case "invalid_client":
 		return "Check client_id and the client's credential (client_secret, or the key registered for assertions)."
 	case "invalid_grant":
-		switch mechanism {
-		case "otp_code":
-			return "A one-time code works once: supply a fresh otp_code."
-		case "assertion":
-			return "Check the assertion: iss and sub must be client_id, aud the operation's URL, exp at most 300 s after iat, and its jti unused."
-		case "private_key":
-			return "Check that the public half of private_key_pem is registered for client_id."
-		case "token_exchange", "access_token":
-			return "The short-term token must be valid, hold scope tokens:write and belong to client_id."
+		if mechanism != nil && mechanism.InvalidGrantHint != "" {
+			return mechanism.InvalidGrantHint
 		}
 		return "Check the step-up credential."
 	case "invalid_token":

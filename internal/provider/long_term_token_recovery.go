@@ -88,7 +88,7 @@ func (r *longTermTokenResource) revokeLostIssue(ctx context.Context, client *aut
 	}
 	ctx = maskSecrets(ctx, tok.Token)
 	if err := client.RevokeToken(ctx, tok.TokenID, tok.Token); err != nil {
-		addAPIError(&diags, "Cannot revoke "+tok.TokenID+", minted by an issuance in doubt", "", err)
+		addAPIError(&diags, "Cannot revoke "+tok.TokenID+", minted by an issuance in doubt", nil, err)
 		return diags
 	}
 	tflog.Info(ctx, "revoked the token of an issuance in doubt", map[string]any{"token_id": tok.TokenID})

@@ -262,7 +262,7 @@ func (r *longTermTokenResource) Create(ctx context.Context, req resource.CreateR
 		return
 	}
 	ctx = maskSecrets(ctx, tok.Token)
-	tflog.Info(ctx, "issued long-term token", map[string]any{"token_id": tok.TokenID, "mechanism": in.StepUp.Mechanism()})
+	tflog.Info(ctx, "issued long-term token", map[string]any{"token_id": tok.TokenID, "mechanism": in.StepUp.Mechanism().String()})
 	resp.Diagnostics.Append(plan.setIssued(ctx, tok)...)
 	resp.Diagnostics.Append(resp.State.Set(ctx, &plan)...)
 }
@@ -357,7 +357,7 @@ func (r *longTermTokenResource) Delete(ctx context.Context, req resource.DeleteR
 	case errors.Is(err, authclient.ErrNotFound):
 		tflog.Warn(ctx, "long-term token already unknown to the Auth API", map[string]any{"token_id": state.TokenID.ValueString()})
 	default:
-		addAPIError(&resp.Diagnostics, "Cannot revoke auth_long_term_token "+state.TokenID.ValueString()+" with "+credential, "", err)
+		addAPIError(&resp.Diagnostics, "Cannot revoke auth_long_term_token "+state.TokenID.ValueString()+" with "+credential, nil, err)
 	}
 }
 

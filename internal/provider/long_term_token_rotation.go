@@ -37,7 +37,7 @@ func (r *longTermTokenResource) rotate(ctx context.Context, client *authclient.C
 		in.ClientID = state.ClientID.ValueString()
 	}
 
-	if in.StepUp.Mechanism() == "" {
+	if in.StepUp.Mechanism() == nil {
 		exchange, exDiags := r.selfRotationAccess(ctx, client, state)
 		diags.Append(exDiags...)
 		if exchange == nil {
@@ -71,7 +71,7 @@ func (r *longTermTokenResource) rotate(ctx context.Context, client *authclient.C
 		return nil, pending, diags
 	}
 	tflog.Info(ctx, "rotated long-term token", map[string]any{
-		"token_id": tok.TokenID, "rotated_from": tok.RotatedFrom, "mechanism": in.StepUp.Mechanism(), "resumed": pending != nil,
+		"token_id": tok.TokenID, "rotated_from": tok.RotatedFrom, "mechanism": in.StepUp.Mechanism().String(), "resumed": pending != nil,
 	})
 	return tok, nil, diags
 }
@@ -97,8 +97,8 @@ func (r *longTermTokenResource) selfRotationAccess(ctx context.Context, client *
 	diags.Append(state.Scopes.ElementsAs(ctx, &scopes, false)...)
 	if state.Token.ValueString() == "" || !slices.Contains(scopes, scopeTokensWrite) {
 		diags.AddError("No step-up mechanism to rotate auth_long_term_token "+state.TokenID.ValueString(),
-			"Rotation needs step-up authentication. Configure one of client_secret, otp_code, assertion, private_key_pem "+
-				"or access_token in the provider (or its AUTH_* environment variable), or give the token the scope "+
+			"Rotation needs step-up authentication. Configure one of "+oneOf(stepUpArguments())+
+				" in the provider (or its AUTH_* environment variable), or give the token the scope "+
 				"\"tokens:write\" so that it can rotate itself.")
 		return nil, diags
 	}
@@ -107,7 +107,7 @@ func (r *longTermTokenResource) selfRotationAccess(ctx context.Context, client *
 		TTLSeconds:    selfRotationTTLSeconds,
 	})
 	if err != nil {
-		addAPIError(&diags, "Cannot rotate auth_long_term_token "+state.TokenID.ValueString()+" by itself", "token_exchange", err)
+		addAPIError(&diags, "Cannot rotate auth_long_term_token "+state.TokenID.ValueString()+" by itself", nil, err)
 		return nil, diags
 	}
 	return exchange, diags

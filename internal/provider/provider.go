@@ -10,13 +10,18 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework-validators/int64validator"
 	"github.com/hashicorp/terraform-plugin-framework-validators/stringvalidator"
 	"github.com/hashicorp/terraform-plugin-framework/datasource"
+	"github.com/hashicorp/terraform-plugin-framework/diag"
 	"github.com/hashicorp/terraform-plugin-framework/ephemeral"
 	"github.com/hashicorp/terraform-plugin-framework/function"
+	"github.com/hashicorp/terraform-plugin-framework/path"
 	"github.com/hashicorp/terraform-plugin-framework/provider"
 	"github.com/hashicorp/terraform-plugin-framework/provider/schema"
 	"github.com/hashicorp/terraform-plugin-framework/resource"
 	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
+	"github.com/hashicorp/terraform-plugin-framework/tfsdk"
 	"github.com/hashicorp/terraform-plugin-framework/types"
+
+	"github.com/example/terraform-provider-auth/internal/authclient"
 )
 
 var (
@@ -37,19 +42,45 @@ type authProvider struct {
 	transport http.RoundTripper
 }
 
-// providerModel maps the provider block.
+// providerModel is the provider block. Its step-up arguments are read by the names in
+// authclient.Mechanisms, so that a new mechanism adds no field here.
 type providerModel struct {
-	Endpoint       types.String `tfsdk:"endpoint"`
-	ClientID       types.String `tfsdk:"client_id"`
-	ClientSecret   types.String `tfsdk:"client_secret"`
-	OTPCode        types.String `tfsdk:"otp_code"`
-	Assertion      types.String `tfsdk:"assertion"`
-	PrivateKeyPEM  types.String `tfsdk:"private_key_pem"`
-	AccessToken    types.String `tfsdk:"access_token"`
-	LongTermToken  types.String `tfsdk:"long_term_token"`
-	MaxRetries     types.Int64  `tfsdk:"max_retries"`
-	RequestTimeout types.String `tfsdk:"request_timeout"`
-	CACertPEM      types.String `tfsdk:"ca_cert_pem"`
+	Endpoint       types.String
+	ClientID       types.String
+	LongTermToken  types.String
+	MaxRetries     types.Int64
+	RequestTimeout types.String
+	CACertPEM      types.String
+	// StepUp holds the argument of every mechanism.
+	StepUp map[*authclient.Mechanism]types.String
+}
+
+// readProviderModel reads the provider block attribute by attribute: a struct would have to
+// name every step-up argument.
+func readProviderModel(ctx context.Context, config tfsdk.Config) (providerModel, diag.Diagnostics) {
+	var diags diag.Diagnostics
+	m := providerModel{StepUp: map[*authclient.Mechanism]types.String{}}
+	for name, target := range map[string]any{
+		"endpoint": &m.Endpoint, "client_id": &m.ClientID, "long_term_token": &m.LongTermToken,
+		"max_retries": &m.MaxRetries, "request_timeout": &m.RequestTimeout, "ca_cert_pem": &m.CACertPEM,
+	} {
+		diags.Append(config.GetAttribute(ctx, path.Root(name), target)...)
+	}
+	for _, mechanism := range authclient.Mechanisms {
+		var v types.String
+		diags.Append(config.GetAttribute(ctx, path.Root(mechanism.Name), &v)...)
+		m.StepUp[mechanism] = v
+	}
+	return m, diags
+}
+
+// secrets are the block's secret values, for masking.
+func (m providerModel) secrets() []string {
+	secrets := []string{m.LongTermToken.ValueString()}
+	for _, v := range m.StepUp {
+		secrets = append(secrets, v.ValueString())
+	}
+	return secrets
 }
 
 // New returns the provider factory that main serves, and the record of the short-term
@@ -67,81 +98,56 @@ func (p *authProvider) Metadata(_ context.Context, _ provider.MetadataRequest, r
 }
 
 func (p *authProvider) Schema(_ context.Context, _ provider.SchemaRequest, resp *provider.SchemaResponse) {
-	stepUp := " Step-up mechanism for issuing and rotating long-term tokens; at most one may be set."
+	attributes := map[string]schema.Attribute{
+		"endpoint": schema.StringAttribute{
+			MarkdownDescription: "Base URL of the Auth API (env `AUTH_ENDPOINT`), default `" + defaultEndpoint + "`. " +
+				"`http://` is refused except for loopback hosts.",
+			Optional:   true,
+			Validators: []validator.String{endpointValidator{}},
+		},
+		"client_id": schema.StringAttribute{
+			MarkdownDescription: "The client that tokens are issued to (env `AUTH_CLIENT_ID`). " +
+				"With `access_token` it may be omitted: the token's `sub` claim is used.",
+			Optional:   true,
+			Validators: []validator.String{stringvalidator.LengthBetween(1, 128)},
+		},
+		"long_term_token": schema.StringAttribute{
+			MarkdownDescription: "Default long-term token for `auth_short_term_token` (env `AUTH_LONG_TERM_TOKEN`), " +
+				"also used to revoke imported tokens whose secret is unknown.",
+			Optional:   true,
+			Sensitive:  true,
+			Validators: []validator.String{stringvalidator.LengthAtLeast(1)},
+		},
+		"max_retries": schema.Int64Attribute{
+			MarkdownDescription: "Retries of a failed request (env `AUTH_MAX_RETRIES`), default `4`, from 0 to 10. " +
+				"Token issuance is retried only with the same `Idempotency-Key`.",
+			Optional:   true,
+			Validators: []validator.Int64{int64validator.Between(0, maxRetriesLimit)},
+		},
+		"request_timeout": schema.StringAttribute{
+			MarkdownDescription: "Timeout of one HTTP attempt, a Go duration such as `\"30s\"` (default).",
+			Optional:            true,
+			Validators:          []validator.String{durationValidator{}},
+		},
+		"ca_cert_pem": schema.StringAttribute{
+			MarkdownDescription: "Extra trusted CA certificate(s) in PEM for private endpoints (env `AUTH_CA_CERT_PEM`).",
+			Optional:            true,
+			Validators:          []validator.String{caCertValidator{}},
+		},
+	}
+	for _, m := range authclient.Mechanisms {
+		attributes[m.Name] = schema.StringAttribute{
+			MarkdownDescription: m.Description + " Step-up mechanism for issuing and rotating long-term tokens; at most one may be set.",
+			Optional:            true,
+			Sensitive:           true,
+			Validators:          stepUpValidators(m),
+		}
+	}
 	resp.Schema = schema.Schema{
 		MarkdownDescription: "Issues, rotates and revokes the API tokens of the Auth API. " +
 			"Every argument is optional and falls back to the environment variable named in its description; " +
 			"an argument set in configuration beats its environment variable.",
-		Attributes: map[string]schema.Attribute{
-			"endpoint": schema.StringAttribute{
-				MarkdownDescription: "Base URL of the Auth API (env `AUTH_ENDPOINT`), default `" + defaultEndpoint + "`. " +
-					"`http://` is refused except for loopback hosts.",
-				Optional:   true,
-				Validators: []validator.String{endpointValidator{}},
-			},
-			"client_id": schema.StringAttribute{
-				MarkdownDescription: "The client that tokens are issued to (env `AUTH_CLIENT_ID`). " +
-					"With `access_token` it may be omitted: the token's `sub` claim is used.",
-				Optional:   true,
-				Validators: []validator.String{stringvalidator.LengthBetween(1, 128)},
-			},
-			"client_secret": schema.StringAttribute{
-				MarkdownDescription: "The client's secret (env `AUTH_CLIENT_SECRET`), grant `client_credentials`." + stepUp,
-				Optional:            true,
-				Sensitive:           true,
-				Validators:          []validator.String{stringvalidator.LengthBetween(1, 512)},
-			},
-			"otp_code": schema.StringAttribute{
-				MarkdownDescription: "A one-time code of 6 to 8 digits (env `AUTH_OTP_CODE`), grant `client_credentials`. " +
-					"It works for a single issuance." + stepUp,
-				Optional:   true,
-				Sensitive:  true,
-				Validators: []validator.String{otpCodeValidator()},
-			},
-			"assertion": schema.StringAttribute{
-				MarkdownDescription: "A pre-signed JWT assertion (env `AUTH_ASSERTION`), grant `assertion`." + stepUp,
-				Optional:            true,
-				Sensitive:           true,
-				Validators:          []validator.String{stringvalidator.LengthBetween(1, 8192)},
-			},
-			"private_key_pem": schema.StringAttribute{
-				MarkdownDescription: "A PEM private key registered for the client (env `AUTH_PRIVATE_KEY_PEM`): " +
-					"the provider signs a fresh assertion for every issuance (RSA → RS256, EC P-256 → ES256, Ed25519 → EdDSA)." + stepUp,
-				Optional:   true,
-				Sensitive:  true,
-				Validators: []validator.String{privateKeyValidator{}},
-			},
-			"access_token": schema.StringAttribute{
-				MarkdownDescription: "A short-term token with scope `tokens:write` (env `AUTH_ACCESS_TOKEN`), grant `token_exchange`, " +
-					"typically `ephemeral.auth_short_term_token.<name>.token`." + stepUp,
-				Optional:   true,
-				Sensitive:  true,
-				Validators: []validator.String{stringvalidator.LengthAtLeast(1)},
-			},
-			"long_term_token": schema.StringAttribute{
-				MarkdownDescription: "Default long-term token for `auth_short_term_token` (env `AUTH_LONG_TERM_TOKEN`), " +
-					"also used to revoke imported tokens whose secret is unknown.",
-				Optional:   true,
-				Sensitive:  true,
-				Validators: []validator.String{stringvalidator.LengthAtLeast(1)},
-			},
-			"max_retries": schema.Int64Attribute{
-				MarkdownDescription: "Retries of a failed request (env `AUTH_MAX_RETRIES`), default `4`, from 0 to 10. " +
-					"Token issuance is retried only with the same `Idempotency-Key`.",
-				Optional:   true,
-				Validators: []validator.Int64{int64validator.Between(0, maxRetriesLimit)},
-			},
-			"request_timeout": schema.StringAttribute{
-				MarkdownDescription: "Timeout of one HTTP attempt, a Go duration such as `\"30s\"` (default).",
-				Optional:            true,
-				Validators:          []validator.String{durationValidator{}},
-			},
-			"ca_cert_pem": schema.StringAttribute{
-				MarkdownDescription: "Extra trusted CA certificate(s) in PEM for private endpoints (env `AUTH_CA_CERT_PEM`).",
-				Optional:            true,
-				Validators:          []validator.String{caCertValidator{}},
-			},
-		},
+		Attributes: attributes,
 	}
 }
 
@@ -150,13 +156,12 @@ func (p *authProvider) ConfigValidators(context.Context) []provider.ConfigValida
 }
 
 func (p *authProvider) Configure(ctx context.Context, req provider.ConfigureRequest, resp *provider.ConfigureResponse) {
-	var config providerModel
-	resp.Diagnostics.Append(req.Config.Get(ctx, &config)...)
+	config, diags := readProviderModel(ctx, req.Config)
+	resp.Diagnostics.Append(diags...)
 	if resp.Diagnostics.HasError() {
 		return
 	}
-	ctx = maskSecrets(ctx, config.ClientSecret.ValueString(), config.OTPCode.ValueString(), config.Assertion.ValueString(),
-		config.PrivateKeyPEM.ValueString(), config.AccessToken.ValueString(), config.LongTermToken.ValueString())
+	ctx = maskSecrets(ctx, config.secrets()...)
 	data, diags := p.newProviderData(ctx, config)
 	resp.Diagnostics.Append(diags...)
 	if resp.Diagnostics.HasError() {

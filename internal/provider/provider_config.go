@@ -2,6 +2,7 @@ package provider
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"os"
 	"strconv"
@@ -26,9 +27,6 @@ const (
 	defaultRequestTimeout = 30 * time.Second
 	maxRetriesLimit       = 10
 )
-
-// stepUpAttributes are the provider arguments that each select a step-up mechanism.
-var stepUpAttributes = []string{"client_secret", "otp_code", "assertion", "private_key_pem", "access_token"}
 
 // setting resolves one argument: configuration beats the environment variable.
 type setting struct {
@@ -59,6 +57,8 @@ func (s setting) source(attr, env string) string {
 	return "argument " + attr
 }
 
+// newProviderData resolves the provider block into what resources and ephemeral resources
+// use; secrets are masked in ctx already.
 func (p *authProvider) newProviderData(ctx context.Context, config providerModel) (*providerData, diag.Diagnostics) {
 	var diags diag.Diagnostics
 	data := &providerData{now: p.now, unclosed: p.unclosed}
@@ -99,12 +99,12 @@ func (p *authProvider) newProviderData(ctx context.Context, config providerModel
 			diags.AddAttributeError(path.Root("ca_cert_pem"), "Invalid ca_cert_pem", "The "+caCert.source("ca_cert_pem", "AUTH_CA_CERT_PEM")+": "+err.Error())
 		}
 	}
-	maxRetries, retriesKnown := p.resolveMaxRetries(config.MaxRetries, &diags)
+	maxRetries, retriesKnown := resolveMaxRetries(config.MaxRetries, &diags)
 	if !retriesKnown {
 		data.unknown = append(data.unknown, "max_retries")
 	}
 
-	stepUp, stepUpDiags := resolveStepUp(config)
+	stepUp, stepUpDiags := resolveStepUp(config.StepUp)
 	diags.Append(stepUpDiags...)
 	data.stepUp = stepUp.StepUp
 	data.unknown = append(data.unknown, stepUp.unknown...)
@@ -122,7 +122,7 @@ func (p *authProvider) newProviderData(ctx context.Context, config providerModel
 	}
 
 	tflog.Debug(ctx, "auth provider configured", map[string]any{
-		"endpoint": endpoint.value, "client_id": data.clientID, "mechanism": data.stepUp.Mechanism(), "unknown": data.unknown,
+		"endpoint": endpoint.value, "client_id": data.clientID, "mechanism": data.stepUp.Mechanism().String(), "unknown": data.unknown,
 	})
 	if endpoint.known && timeout.known && caCert.known && retriesKnown {
 		client, err := authclient.New(authclient.Config{
@@ -143,7 +143,7 @@ func (p *authProvider) newProviderData(ctx context.Context, config providerModel
 	return data, diags
 }
 
-func (p *authProvider) resolveMaxRetries(v types.Int64, diags *diag.Diagnostics) (int, bool) {
+func resolveMaxRetries(v types.Int64, diags *diag.Diagnostics) (int, bool) {
 	switch {
 	case v.IsUnknown():
 		return 0, false
@@ -171,91 +171,104 @@ type resolvedStepUp struct {
 	secrets []string // the mechanism's secret text, for masking
 }
 
-// resolveStepUp picks the step-up mechanism. Mechanisms in configuration take precedence
-// over all mechanism environment variables, so that an aliased provider configured with
-// access_token works beside AUTH_CLIENT_SECRET set for the default one.
-func resolveStepUp(config providerModel) (resolvedStepUp, diag.Diagnostics) {
+// resolveStepUp picks the step-up mechanism from the arguments of authclient.Mechanisms.
+// A mechanism argument in configuration, even an unknown one, beats every mechanism
+// variable, so that an aliased provider configured with access_token works beside
+// AUTH_CLIENT_SECRET set for the default one. Two mechanisms in configuration are refused
+// at validation (oneStepUpValidator); two in the environment here.
+func resolveStepUp(args map[*authclient.Mechanism]types.String) (resolvedStepUp, diag.Diagnostics) {
 	var diags diag.Diagnostics
 	var out resolvedStepUp
-	configured := map[string]types.String{
-		"client_secret":   config.ClientSecret,
-		"otp_code":        config.OTPCode,
-		"assertion":       config.Assertion,
-		"private_key_pem": config.PrivateKeyPEM,
-		"access_token":    config.AccessToken,
-	}
-	envNames := map[string]string{ //nolint:gosec // G101: names of environment variables, not credentials
-		"client_secret":   "AUTH_CLIENT_SECRET",
-		"otp_code":        "AUTH_OTP_CODE",
-		"assertion":       "AUTH_ASSERTION",
-		"private_key_pem": "AUTH_PRIVATE_KEY_PEM",
-		"access_token":    "AUTH_ACCESS_TOKEN",
-	}
-	values := map[string]string{}
 	fromEnv := true
-	for _, name := range stepUpAttributes {
-		v := configured[name]
-		if v.IsUnknown() {
-			out.unknown = append(out.unknown, name)
+	for _, m := range authclient.Mechanisms {
+		if v := args[m]; v.IsUnknown() {
+			out.unknown = append(out.unknown, m.Name)
 			fromEnv = false
 		} else if !v.IsNull() {
-			values[name] = v.ValueString()
 			fromEnv = false
 		}
 	}
-	if fromEnv {
-		for _, name := range stepUpAttributes {
-			if v := os.Getenv(envNames[name]); v != "" {
-				values[name] = v
-			}
+	type chosen struct {
+		*authclient.Mechanism
+		setting
+	}
+	var set []chosen
+	for _, m := range authclient.Mechanisms {
+		env := ""
+		if fromEnv {
+			env = m.EnvVar
+		}
+		if s := resolve(args[m], env); s.value != "" {
+			set = append(set, chosen{m, s})
 		}
 	}
-	if len(values) > 1 {
-		var set []string
-		for _, name := range stepUpAttributes {
-			if _, ok := values[name]; ok {
-				set = append(set, envNames[name])
-			}
+	switch len(set) {
+	case 0:
+		return out, diags
+	case 1:
+	default:
+		var names []string
+		for _, c := range set {
+			names = append(names, c.EnvVar)
 		}
 		diags.AddError("Conflicting step-up mechanisms",
-			"At most one step-up mechanism may be set, but the environment sets "+strings.Join(set, ", ")+". Unset all but one.")
+			"At most one step-up mechanism may be set, but the environment sets "+strings.Join(names, ", ")+". Unset all but one.")
 		return out, diags
 	}
-	for _, name := range stepUpAttributes {
-		if v, ok := values[name]; ok {
-			out.secrets = append(out.secrets, v)
-		}
-	}
 
-	// from names where a bad value came from: configuration shows itself, a variable does not.
-	from := func(name string) string {
-		if fromEnv {
-			return "The environment variable " + envNames[name] + ": "
-		}
-		return ""
+	m, s := set[0].Mechanism, set[0].setting
+	out.secrets = []string{s.value}
+	invalid := func(err error) {
+		diags.AddAttributeError(path.Root(m.Name), "Invalid "+m.Name, "The "+s.source(m.Name, m.EnvVar)+": "+err.Error())
 	}
-	out.ClientSecret = values["client_secret"]
-	out.OTPCode = values["otp_code"]
-	if out.OTPCode != "" && !otpCodePattern.MatchString(out.OTPCode) {
-		diags.AddAttributeError(path.Root("otp_code"), "Invalid otp_code", from("otp_code")+"The one-time code must be 6 to 8 digits.")
+	if err := checkStepUpValue(m, s.value); err != nil {
+		invalid(err)
+		return out, diags
 	}
-	out.Assertion = values["assertion"]
-	if pemText := values["private_key_pem"]; pemText != "" {
-		key, err := authclient.ParsePrivateKeyPEM(pemText)
+	stepUp, err := m.StepUp(s.value)
+	if err != nil {
+		invalid(err)
+		return out, diags
+	}
+	out.StepUp = stepUp
+	if out.AccessToken != "" {
+		out.subject, err = accessTokenSubject(out.AccessToken)
 		if err != nil {
-			diags.AddAttributeError(path.Root("private_key_pem"), "Invalid private_key_pem", from("private_key_pem")+err.Error())
-		}
-		out.PrivateKey = key
-	}
-	if token := values["access_token"]; token != "" {
-		out.AccessToken = token
-		claims := jwt.MapClaims{}
-		if _, _, err := jwt.NewParser().ParseUnverified(token, claims); err != nil {
-			diags.AddAttributeError(path.Root("access_token"), "Invalid access_token", from("access_token")+
-				"The access token is not a JWT short-term token; use the token of an auth_short_term_token with scope tokens:write.")
-		} else {
-			out.subject, _ = claims.GetSubject()
+			invalid(err)
 		}
 	}
 	return out, diags
+}
+
+// accessTokenSubject reads the sub claim of an access token: the client it belongs to.
+func accessTokenSubject(token string) (string, error) {
+	claims := jwt.MapClaims{}
+	if _, _, err := jwt.NewParser().ParseUnverified(token, claims); err != nil {
+		return "", errors.New("the value is not a JWT short-term token; use the token of an auth_short_term_token with scope tokens:write")
+	}
+	subject, _ := claims.GetSubject()
+	return subject, nil
+}
+
+// stepUpArguments are the mechanisms' provider arguments, in the table's order.
+func stepUpArguments() []string {
+	return mechanismList(func(m *authclient.Mechanism) string { return m.Name })
+}
+
+// stepUpVariables are the mechanisms' environment variables, in the table's order.
+func stepUpVariables() []string {
+	return mechanismList(func(m *authclient.Mechanism) string { return m.EnvVar })
+}
+
+func mechanismList(field func(*authclient.Mechanism) string) []string {
+	names := make([]string, 0, len(authclient.Mechanisms))
+	for _, m := range authclient.Mechanisms {
+		names = append(names, field(m))
+	}
+	return names
+}
+
+// oneOf joins names as "a, b or c".
+func oneOf(names []string) string {
+	return strings.Join(names[:len(names)-1], ", ") + " or " + names[len(names)-1]
 }

@@ -68,11 +68,10 @@ func (d *providerData) requireStepUp(action string) diag.Diagnostics {
 			"To "+action+", the auth provider needs "+strings.Join(d.unknown, ", ")+", which are not known yet.")
 		return diags
 	}
-	if d.stepUp.Mechanism() == "" {
+	if d.stepUp.Mechanism() == nil {
 		diags.AddError("No step-up mechanism configured",
-			"To "+action+", configure exactly one of the provider arguments client_secret, otp_code, assertion, "+
-				"private_key_pem or access_token (or the environment variables AUTH_CLIENT_SECRET, AUTH_OTP_CODE, "+
-				"AUTH_ASSERTION, AUTH_PRIVATE_KEY_PEM, AUTH_ACCESS_TOKEN).")
+			"To "+action+", configure exactly one of the provider arguments "+oneOf(stepUpArguments())+
+				" (or the environment variables "+strings.Join(stepUpVariables(), ", ")+").")
 	}
 	if d.clientID == "" {
 		diags.AddError("No client_id configured",

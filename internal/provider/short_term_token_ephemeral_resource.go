@@ -179,7 +179,7 @@ func (r *shortTermTokenEphemeralResource) Open(ctx context.Context, req ephemera
 
 	tok, err := client.IssueShortTermToken(ctx, in)
 	if err != nil {
-		addAPIError(&resp.Diagnostics, "Cannot open auth_short_term_token", "", err)
+		addAPIError(&resp.Diagnostics, "Cannot open auth_short_term_token", nil, err)
 		addShortTermHint(&resp.Diagnostics, err)
 		return
 	}
@@ -255,7 +255,7 @@ func (r *shortTermTokenEphemeralResource) Close(ctx context.Context, req ephemer
 	ctx = r.data.mask(ctx, state.Token)
 	r.data.unclosed.closed(state.TokenID)
 	if err := revokeShortTerm(ctx, client, state); err != nil {
-		addAPIError(&resp.Diagnostics, "Cannot revoke auth_short_term_token "+state.TokenID, "", err)
+		addAPIError(&resp.Diagnostics, "Cannot revoke auth_short_term_token "+state.TokenID, nil, err)
 	}
 }
 

@@ -71,6 +71,18 @@ func checkCACertPEM(raw string) error {
 	return nil
 }
 
+// checkStepUpValue applies a mechanism's rule in the contract, which its validators apply at
+// plan time, to a value that validation did not see: from the environment, or unknown then.
+func checkStepUpValue(m *authclient.Mechanism, value string) error {
+	if m.MaxLength > 0 && len(value) > m.MaxLength { // in bytes, as stringvalidator counts
+		return fmt.Errorf("string length must be between 1 and %d", m.MaxLength)
+	}
+	if m.Pattern != nil && !m.Pattern.MatchString(value) {
+		return errors.New("value must be " + m.PatternRule)
+	}
+	return nil
+}
+
 type endpointValidator struct{}
 
 func (endpointValidator) Description(context.Context) string {
@@ -120,29 +132,40 @@ func (caCertValidator) ValidateString(_ context.Context, req validator.StringReq
 	}
 }
 
-type privateKeyValidator struct{}
-
-func (privateKeyValidator) Description(context.Context) string {
-	return "a PEM private key: RSA (2048 bits or more), EC P-256 or Ed25519"
+// stepUpValidators check a mechanism's argument at plan time: the contract's rule for its
+// value, then that the value converts (a private key must decode).
+func stepUpValidators(m *authclient.Mechanism) []validator.String {
+	var v []validator.String
+	if m.MaxLength > 0 {
+		v = append(v, stringvalidator.LengthBetween(1, m.MaxLength))
+	}
+	if m.Pattern != nil {
+		v = append(v, stringvalidator.RegexMatches(m.Pattern, "must be "+m.PatternRule))
+	}
+	if len(v) == 0 {
+		v = append(v, stringvalidator.LengthAtLeast(1))
+	}
+	return append(v, stepUpValueValidator{m})
 }
 
-func (v privateKeyValidator) MarkdownDescription(ctx context.Context) string {
+// stepUpValueValidator refuses a value that its mechanism cannot turn into a credential.
+type stepUpValueValidator struct{ mechanism *authclient.Mechanism }
+
+func (v stepUpValueValidator) Description(context.Context) string {
+	return "a value that " + v.mechanism.Name + " can use"
+}
+
+func (v stepUpValueValidator) MarkdownDescription(ctx context.Context) string {
 	return v.Description(ctx)
 }
 
-func (privateKeyValidator) ValidateString(_ context.Context, req validator.StringRequest, resp *validator.StringResponse) {
-	if req.ConfigValue.IsNull() || req.ConfigValue.IsUnknown() {
+func (v stepUpValueValidator) ValidateString(_ context.Context, req validator.StringRequest, resp *validator.StringResponse) {
+	if req.ConfigValue.IsNull() || req.ConfigValue.IsUnknown() || req.ConfigValue.ValueString() == "" { // "": the length rule says it
 		return
 	}
-	if _, err := authclient.ParsePrivateKeyPEM(req.ConfigValue.ValueString()); err != nil {
-		resp.Diagnostics.AddAttributeError(req.Path, "Invalid private_key_pem", err.Error())
+	if _, err := v.mechanism.StepUp(req.ConfigValue.ValueString()); err != nil {
+		resp.Diagnostics.AddAttributeError(req.Path, "Invalid "+v.mechanism.Name, err.Error())
 	}
-}
-
-var otpCodePattern = regexp.MustCompile(`^[0-9]{6,8}$`)
-
-func otpCodeValidator() validator.String {
-	return stringvalidator.RegexMatches(otpCodePattern, "must be a one-time code of 6 to 8 digits")
 }
 
 // scopePattern is the contract's Scope schema.
@@ -160,7 +183,7 @@ func scopeValidators() []validator.String {
 type oneStepUpValidator struct{}
 
 func (oneStepUpValidator) Description(context.Context) string {
-	return "at most one of " + strings.Join(stepUpAttributes, ", ") + " may be set"
+	return "at most one of " + strings.Join(stepUpArguments(), ", ") + " may be set"
 }
 
 func (v oneStepUpValidator) MarkdownDescription(ctx context.Context) string {
@@ -169,7 +192,7 @@ func (v oneStepUpValidator) MarkdownDescription(ctx context.Context) string {
 
 func (oneStepUpValidator) ValidateProvider(ctx context.Context, req provider.ValidateConfigRequest, resp *provider.ValidateConfigResponse) {
 	var set []string
-	for _, name := range stepUpAttributes {
+	for _, name := range stepUpArguments() {
 		var v types.String
 		resp.Diagnostics.Append(req.Config.GetAttribute(ctx, path.Root(name), &v)...)
 		if !v.IsNull() { // unknown counts: it will be set
