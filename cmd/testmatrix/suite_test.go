@@ -10,7 +10,8 @@ import (
 )
 
 // stream is what `go test -json` prints for a run with a pass, a skip with its reason, a
-// failure inside a subtest, and a subtest that skipped under a passing parent.
+// failure inside a subtest, a subtest that skipped under a passing parent, and a parent all
+// of whose subtests skipped.
 const stream = `{"Action":"run","Test":"TestAccTokenClaims_errors"}
 {"Action":"output","Test":"TestAccTokenClaims_errors","Output":"=== RUN   TestAccTokenClaims_errors\n"}
 {"Action":"pass","Test":"TestAccTokenClaims_errors"}
@@ -23,7 +24,13 @@ const stream = `{"Action":"run","Test":"TestAccTokenClaims_errors"}
 {"Action":"fail","Test":"TestAccLongTermToken_rotationTriggers/step"}
 {"Action":"fail","Test":"TestAccLongTermToken_rotationTriggers"}
 {"Action":"skip","Test":"TestAccTokenClaims_matchesServer/optional"}
+{"Action":"pass","Test":"TestAccTokenClaims_matchesServer/required"}
 {"Action":"pass","Test":"TestAccTokenClaims_matchesServer"}
+{"Action":"output","Test":"TestAccTokenClaims_unknownArgument/null","Output":"    token_claims_function_test.go:9: provider functions need Terraform 1.8.0 or later\n"}
+{"Action":"skip","Test":"TestAccTokenClaims_unknownArgument/null"}
+{"Action":"skip","Test":"TestAccTokenClaims_unknownArgument/empty"}
+{"Action":"pass","Test":"TestAccTokenClaims_unknownArgument"}
+{"Action":"pass","Test":"TestAccShortTermToken_feedsAliasedProvider"}
 not json: a build line
 {"Action":"fail"}
 `
@@ -34,11 +41,14 @@ func TestParseEvents(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if r.Passed() != 2 || r.Skipped() != 1 || r.Failed() != 1 {
-		t.Errorf("passed/skipped/failed = %d/%d/%d, want 2/1/1 (subtests are not counted)", r.Passed(), r.Skipped(), r.Failed())
+	if r.Passed() != 3 || r.Skipped() != 2 || r.Failed() != 1 || r.Outcome["TestAccTokenClaims_matchesServer"] != "pass" {
+		t.Errorf("passed/skipped/failed = %d/%d/%d, want 3/2/1 (subtests are not counted)", r.Passed(), r.Skipped(), r.Failed())
 	}
 	if got, want := r.Reason["TestAccShortTermToken_echo"], "ephemeral resources need Terraform 1.10.0 or later: skipping"; got != want {
 		t.Errorf("skip reason = %q, want %q", got, want)
+	}
+	if got, want := r.Reason["TestAccTokenClaims_unknownArgument"], "provider functions need Terraform 1.8.0 or later"; got != want {
+		t.Errorf("a test whose every subtest skipped is skipped for its subtests' reason: got %q, want %q", got, want)
 	}
 	if r.BuildFailed {
 		t.Error("a package that failed because a test did is not a build failure")
@@ -70,9 +80,10 @@ func TestFeatureCells(t *testing.T) {
 	table := featureTable([]run{r})
 	for _, want := range []string{
 		"| `auth_long_term_token` resource (issue, rotate, revoke) | FAIL |",
-		"| `provider::auth::token_claims` function | yes |",
+		"| `provider::auth::token_claims` function | partly (2 of 3 tests) |",
 		"| `auth_short_term_token` ephemeral resource | no: ephemeral resources need Terraform 1.10.0 or later: skipping |",
 		"| `auth_revoke_token` action | not tested |",
+		"| provider configured from an ephemeral value | yes |",
 		"| feature | Terraform 1.9.0 |",
 	} {
 		if !strings.Contains(table, want) {
