@@ -39,6 +39,22 @@ fail() {
   exit 1
 }
 
+
+# demo_cli: the CLI the demo runs. TF names it (`make demo TF=tofu`): a path, a command on
+# PATH, or a CLI that scripts/cli-cache.sh unpacks (tofu means OpenTofu 1.12.6 there when
+# no tofu is on PATH); without TF, the Terraform that scripts/find-terraform.sh picks.
+demo_cli() {
+  case ${TF:-} in
+  "") scripts/find-terraform.sh ;;
+  */*) echo "$TF" ;;
+  *)
+    command -v "$TF" ||
+      { [[ $TF == tofu ]] && scripts/cli-cache.sh tofu-1.12.6; } ||
+      scripts/cli-cache.sh "$TF" ||
+      { echo "demo: no CLI named $TF (a path, a command on PATH, or a name scripts/cli-cache.sh knows)" >&2; return 1; }
+    ;;
+  esac
+}
 # tf runs Terraform on the demo's copy of examples/demo.
 tf() { "$terraform" -chdir="$work/config" "$@" 2>&1 | indent; }
 
@@ -108,7 +124,7 @@ run_demo() {
   say "built terraform-provider-auth, auth-server and demo-tokens into $work"
 
   step "write a Terraform CLI configuration with dev_overrides for example/auth"
-  terraform=$(scripts/find-terraform.sh)
+  terraform=$(demo_cli)
   cat >"$work/terraformrc" <<EOF
 # The provider comes from the build above; there is no installation method, so nothing
 # can come from a registry, and terraform init is not needed.
@@ -121,7 +137,7 @@ EOF
   export TF_CLI_CONFIG_FILE=$work/terraformrc TF_IN_AUTOMATION=1
   mkdir -p "$work/config"
   cp examples/demo/*.tf "$work/config/"
-  say "Terraform: $terraform ($("$terraform" version | sed -n 1p))" \
+  say "CLI: $terraform ($("$terraform" version | sed -n 1p))" \
     "TF_CLI_CONFIG_FILE=$TF_CLI_CONFIG_FILE:"
   indent <"$work/terraformrc"
   say "configuration: examples/demo, copied to $work/config"
