@@ -139,10 +139,7 @@ func stepUpValidators(m *authclient.Mechanism) []validator.String {
 	if m.MaxLength > 0 {
 		v = append(v, stringvalidator.LengthBetween(1, m.MaxLength))
 	}
-	if m.Pattern != nil {
-		v = append(v, stringvalidator.RegexMatches(m.Pattern, "must be "+m.PatternRule))
-	}
-	if len(v) == 0 {
+	if len(v) == 0 && m.Pattern == nil {
 		v = append(v, stringvalidator.LengthAtLeast(1))
 	}
 	return append(v, stepUpValueValidator{m})
@@ -161,6 +158,12 @@ func (v stepUpValueValidator) MarkdownDescription(ctx context.Context) string {
 
 func (v stepUpValueValidator) ValidateString(_ context.Context, req validator.StringRequest, resp *validator.StringResponse) {
 	if req.ConfigValue.IsNull() || req.ConfigValue.IsUnknown() || req.ConfigValue.ValueString() == "" { // "": the length rule says it
+		return
+	}
+	// The pattern is checked here, not by stringvalidator.RegexMatches: that one quotes the
+	// value it refuses, and a mistyped one-time code is still a secret.
+	if m := v.mechanism; m.Pattern != nil && !m.Pattern.MatchString(req.ConfigValue.ValueString()) {
+		resp.Diagnostics.AddAttributeError(req.Path, "Invalid "+m.Name, "The value must be "+m.PatternRule+".")
 		return
 	}
 	if _, err := v.mechanism.StepUp(req.ConfigValue.ValueString()); err != nil {
