@@ -6,7 +6,8 @@
 //
 // Besides the contract it offers test controls: a settable clock, fault injection, a
 // listing of every token with its state and request counts, both as Go methods and,
-// with Options.TestControls, as HTTP endpoints under /_test/.
+// with Options.TestControls, as HTTP endpoints under /_test/; with
+// Options.RequestRecords, Requests returns a structured record of each request.
 package authserver
 
 import (
@@ -56,6 +57,9 @@ type Options struct {
 	Logger *slog.Logger
 	// TestControls serves the /_test/ HTTP endpoints.
 	TestControls bool
+	// RequestRecords, when positive, keeps the records of that many most recent requests
+	// for Requests. Off by default: a server that keeps none pays one nil check per request.
+	RequestRecords int
 }
 
 // Server implements the Auth API. Create it with New; it is safe for concurrent use.
@@ -66,6 +70,7 @@ type Server struct {
 	statePath string
 	controls  bool
 	signKey   *ecdsa.PrivateKey
+	requests  *requestRecords // nil: no records kept
 
 	// mu guards all state below. It is never held while sleeping or writing files.
 	mu       sync.Mutex
@@ -99,6 +104,7 @@ func New(opts Options) (*Server, error) {
 		statePath:   opts.StatePath,
 		controls:    opts.TestControls,
 		signKey:     key,
+		requests:    newRequestRecords(opts.RequestRecords),
 		clients:     map[string]*client{},
 		tokens:      map[string]*token{},
 		bySecret:    map[string]string{},
@@ -212,7 +218,7 @@ type call struct {
 	targetID      string // revoke: the token to revoke
 	issuedID      string // issue: the token minted
 	replayed      bool
-	outcome       string // "abandoned", "dropped", "fault" when not a plain answer
+	outcome       Outcome // "" for a plain answer
 }
 
 // serveOperation runs the pipeline shared by the three operations: count, take a
@@ -229,7 +235,7 @@ func (s *Server) serveOperation(w http.ResponseWriter, c *call) {
 			s.abandon(w, c)
 			return
 		}
-		c.outcome = "fault"
+		c.outcome = OutcomeFault
 		s.finish(w, c, errorResponse(faultError(f), c.requestID))
 		return
 	}
@@ -249,11 +255,11 @@ func (s *Server) serveOperation(w http.ResponseWriter, c *call) {
 	}
 	switch {
 	case c.fault.DropConnection:
-		c.outcome = "dropped"
+		c.outcome = OutcomeDropped
 		s.logCall(c, 0, "")
 		dropConnection(w)
 	case c.fault.Status != 0 && c.fault.AfterProcessing:
-		c.outcome = "fault"
+		c.outcome = OutcomeFault
 		s.finish(w, c, errorResponse(faultError(c.fault), c.requestID))
 	default:
 		s.finish(w, c, resp)
@@ -290,7 +296,7 @@ func (c *call) early(e *apiError) *response {
 // abandon ends a request whose client went away. The connection is closed rather than
 // left to net/http, which would answer an implicit 200 that the contract does not declare.
 func (s *Server) abandon(w http.ResponseWriter, c *call) {
-	c.outcome = "abandoned"
+	c.outcome = OutcomeAbandoned
 	s.logCall(c, 0, "")
 	dropConnection(w)
 }
@@ -304,9 +310,10 @@ func (s *Server) finish(w http.ResponseWriter, c *call, resp *response) {
 	s.logCall(c, resp.status, resp.code)
 }
 
-// logCall writes the one log line of a request: ids and outcome, never a credential,
-// an Authorization header or a body.
+// logCall writes the one log line of a request, and its record when the server keeps
+// them: ids and outcome, never a credential, an Authorization header or a body.
 func (s *Server) logCall(c *call, status int, code string) {
+	s.record(c, status, code)
 	attrs := []slog.Attr{
 		slog.String("method", c.r.Method),
 		slog.String("path", safePath(c.r.URL.Path)),
@@ -326,7 +333,7 @@ func (s *Server) logCall(c *call, status int, code string) {
 		add("target_token_id", safeSegment(c.targetID))
 	}
 	add("error", code)
-	add("outcome", c.outcome)
+	add("outcome", string(c.outcome))
 	if c.replayed {
 		attrs = append(attrs, slog.Bool("replayed", true))
 	}
