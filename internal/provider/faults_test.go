@@ -1,14 +1,11 @@
 package provider
 
 import (
-	"bytes"
 	"flag"
 	"fmt"
-	"log/slog"
 	"os"
 	"regexp"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -176,7 +173,6 @@ func TestFaultMatrix(t *testing.T) {
 type matrixCell struct {
 	t     *testing.T
 	e     *testEnv
-	logs  *lockedBuffer
 	fault matrixFault
 	phase matrixPhase
 	out   *cellOutcome
@@ -184,17 +180,16 @@ type matrixCell struct {
 	// tolerateError lets the run beyond the budget fail; failure keeps what it said.
 	tolerateError bool
 	failure       error
-	// logMark is where the current step's server log begins; mintedMark counts the
-	// long-term tokens minted before it.
-	logMark, mintedMark int
+	// requestMark is the Seq of the server's last request before the current step;
+	// mintedMark counts the long-term tokens minted before it.
+	requestMark, mintedMark int
 	// beyondMark counts the long-term tokens minted before the run beyond the budget.
 	beyondMark int
 }
 
 func runMatrixCell(t *testing.T, fault matrixFault, phase matrixPhase, out *cellOutcome) {
-	logs := &lockedBuffer{}
-	e := newTestEnv(t, withServerLog(logs))
-	c := &matrixCell{t: t, e: e, logs: logs, fault: fault, phase: phase, out: out}
+	e := newTestEnv(t, withRequestRecords)
+	c := &matrixCell{t: t, e: e, fault: fault, phase: phase, out: out}
 	var versions []tfversion.TerraformVersionCheck
 	if phase.name == phaseEphemeral.name {
 		versions = ephemeralVersions
@@ -425,7 +420,7 @@ resource "auth_long_term_token" "test" {
 }
 
 // startStep clears earlier faults, injects f on every operation of the phase, and marks
-// where the step's log and counts begin.
+// where the step's requests and counts begin.
 func (c *matrixCell) startStep(f *authserver.Fault, tolerateError bool) {
 	c.e.server.ClearFaults()
 	if f != nil {
@@ -434,7 +429,10 @@ func (c *matrixCell) startStep(f *authserver.Fault, tolerateError bool) {
 		}
 	}
 	c.tolerateError, c.failure = tolerateError, nil
-	c.logMark = c.logs.Len()
+	c.requestMark = 0
+	if requests := c.e.server.Requests(); len(requests) > 0 {
+		c.requestMark = requests[len(requests)-1].Seq
+	}
 	c.mintedMark = c.minted()
 }
 
@@ -486,23 +484,21 @@ func (c *matrixCell) recordWithin() serverCheck {
 			c.out.within = "—"
 			return nil
 		}
-		lines := parseServerLog(c.logs.From(c.logMark))
 		var parts []string
 		for _, op := range c.phase.ops {
 			var faulted, replayed int
 			var lostIDs []string
-			for _, l := range lines {
-				if l["operation"] != string(op) {
+			for _, r := range c.e.server.Requests() {
+				if r.Seq <= c.requestMark || r.Operation != op {
 					continue
 				}
-				if l["replayed"] == "true" {
+				if r.Replayed {
 					replayed++
 				}
-				switch l["outcome"] {
-				case "fault", "dropped", "abandoned":
+				if r.Outcome != "" { // a fault, a dropped answer or an abandoned request
 					faulted++
-					if id := l["token_id"]; id != "" {
-						lostIDs = append(lostIDs, id)
+					if r.TokenID != "" {
+						lostIDs = append(lostIDs, r.TokenID)
 					}
 				}
 			}
@@ -656,61 +652,4 @@ func checkGoldenSection(t *testing.T, path, begin, end, want string) {
 	}
 	t.Errorf("the generated section of %s is out of date; run go test ./internal/provider -run %s -update\n--- file\n%s\n--- observed\n%s",
 		path, t.Name(), got, want)
-}
-
-// lockedBuffer collects a server's log lines from concurrent handlers.
-type lockedBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *lockedBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *lockedBuffer) Len() int {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Len()
-}
-
-// From returns what was written from offset on.
-func (b *lockedBuffer) From(offset int) string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return string(b.buf.Bytes()[offset:])
-}
-
-func (b *lockedBuffer) String() string { return b.From(0) }
-
-var logField = regexp.MustCompile(`(\w+)=("(?:[^"\\]|\\.)*"|\S+)`)
-
-// parseServerLog splits the server's text log into the key=value fields of each line.
-func parseServerLog(text string) []map[string]string {
-	var out []map[string]string
-	for _, line := range strings.Split(text, "\n") {
-		if line == "" {
-			continue
-		}
-		fields := map[string]string{}
-		for _, m := range logField.FindAllStringSubmatch(line, -1) {
-			fields[m[1]] = strings.Trim(m[2], `"`)
-		}
-		out = append(out, fields)
-	}
-	return out
-}
-
-// withServerLog sends the server's request log to w as text.
-func withServerLog(w *lockedBuffer) func(*authserver.Options) {
-	return func(o *authserver.Options) {
-		o.Logger = newServerLogger(w)
-	}
-}
-
-// newServerLogger writes everything the server logs as text.
-func newServerLogger(w *lockedBuffer) *slog.Logger {
-	return slog.New(slog.NewTextHandler(w, &slog.HandlerOptions{Level: slog.LevelDebug}))
 }

@@ -24,8 +24,7 @@ var loadRateLimit = authserver.RateLimit{PerSecond: 40, Burst: 2}
 // and destroy revokes them all.
 func TestAccLongTermToken_load(t *testing.T) {
 	t.Parallel()
-	logs := &lockedBuffer{}
-	e := newTestEnv(t, withServerLog(logs), func(o *authserver.Options) { o.RateLimit = loadRateLimit })
+	e := newTestEnv(t, withRequestRecords, func(o *authserver.Options) { o.RateLimit = loadRateLimit })
 	config := e.providerBlock(fmt.Sprintf("client_secret = %q", testClientSecret), "max_retries = 10") + fmt.Sprintf(`
 resource "auth_long_term_token" "load" {
   count = %d
@@ -65,7 +64,7 @@ resource "auth_long_term_token" "load" {
 						return fmt.Errorf("server received %d issue requests, want %d tokens + %d refused", got, loadTokens, limited)
 					}
 					t.Logf("%d tokens created; the rate limiter refused %d issue requests; at most %d attempts for one token",
-						loadTokens, limited, maxAttempts(logs.String()))
+						loadTokens, limited, maxAttempts(e.server.Requests()))
 					return nil
 				}),
 			},
@@ -73,12 +72,12 @@ resource "auth_long_term_token" "load" {
 	})
 }
 
-// maxAttempts reads the most attempts of one call from the server log: the client numbers
-// each attempt in its X-Request-Id (<call id>-<attempt>).
-func maxAttempts(serverLog string) int {
+// maxAttempts reads the most attempts of one call from the server's records: the client
+// numbers each attempt in its X-Request-Id (<call id>-<attempt>).
+func maxAttempts(requests []authserver.RequestRecord) int {
 	most := 0
-	for _, l := range parseServerLog(serverLog) {
-		id := l["request_id"]
+	for _, r := range requests {
+		id := r.RequestID
 		if i := strings.LastIndexByte(id, '-'); i >= 0 {
 			if n, err := strconv.Atoi(id[i+1:]); err == nil {
 				most = max(most, n)

@@ -453,3 +453,9 @@ func (e *testEnv) revokeAsAdmin(id string) error {
 	}
 	return e.apiClient().RevokeToken(context.Background(), admin.TokenID, admin.Token)
 }
+
+// requestRecordLimit bounds the server's request records in a test: more than any test sends.
+const requestRecordLimit = 10000
+
+// withRequestRecords makes the server keep a record of each request (Server.Requests).
+func withRequestRecords(o *authserver.Options) { o.RequestRecords = requestRecordLimit }
