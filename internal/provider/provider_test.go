@@ -10,20 +10,15 @@ import (
 	"crypto/rand"
 	"crypto/rsa"
 	"crypto/x509"
-	"encoding/json"
 	"encoding/pem"
 	"fmt"
 	"net/http"
 	"net/http/httptest"
-	"os"
-	"os/exec"
-	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
 	"time"
 
-	"github.com/hashicorp/go-version"
 	tfjson "github.com/hashicorp/terraform-json"
 	"github.com/hashicorp/terraform-plugin-framework/providerserver"
 	"github.com/hashicorp/terraform-plugin-go/tfprotov6"
@@ -35,92 +30,6 @@ import (
 	"github.com/example/terraform-provider-auth/internal/authserver"
 	"github.com/example/terraform-provider-auth/internal/contracttest"
 )
-
-// minTerraform is the oldest CLI the suite accepts: ephemeral resources need 1.10.
-var minTerraform = version.Must(version.NewVersion("1.10.0"))
-
-// minTerraformEnv lowers minTerraform on purpose. Only `make testcompat` sets it, to run the
-// resource tests on an older CLI while the ephemeral resource and function tests skip below
-// the version they need (tfversion.SkipBelow); `make test` never skips.
-const minTerraformEnv = "TEST_TERRAFORM_MIN_VERSION"
-
-// TestMain picks a Terraform CLI >= 1.10 on purpose and fails loudly without one, so that no
-// acceptance test is ever skipped for want of Terraform. It also isolates the suite from
-// the developer's AUTH_* variables and CLI configuration.
-func TestMain(m *testing.M) {
-	if v := os.Getenv(minTerraformEnv); v != "" {
-		lowered, err := version.NewVersion(v)
-		if err != nil {
-			fmt.Fprintf(os.Stderr, "FATAL: %s=%q is not a version: %v\n", minTerraformEnv, v, err)
-			os.Exit(1)
-		}
-		minTerraform = lowered
-	}
-	tf, err := findTerraform()
-	if err != nil {
-		fmt.Fprintln(os.Stderr, "FATAL:", err)
-		os.Exit(1)
-	}
-	os.Setenv("TF_ACC_TERRAFORM_PATH", tf)
-	for _, kv := range os.Environ() {
-		if name, _, _ := strings.Cut(kv, "="); strings.HasPrefix(name, "AUTH_") {
-			os.Unsetenv(name)
-		}
-	}
-	if cfg := os.Getenv("TF_CLI_CONFIG_FILE"); cfg == "" || !fileExists(cfg) {
-		dir, err := os.MkdirTemp("", "auth-tfrc")
-		if err != nil {
-			fmt.Fprintln(os.Stderr, "FATAL:", err)
-			os.Exit(1)
-		}
-		empty := filepath.Join(dir, "terraformrc")
-		if err := os.WriteFile(empty, nil, 0o600); err != nil {
-			fmt.Fprintln(os.Stderr, "FATAL:", err)
-			os.Exit(1)
-		}
-		os.Setenv("TF_CLI_CONFIG_FILE", empty)
-	}
-	os.Exit(m.Run())
-}
-
-func fileExists(p string) bool {
-	_, err := os.Stat(p) //nolint:gosec // G703: checks the CLI configuration file that the developer named
-	return err == nil
-}
-
-// findTerraform returns $TF_ACC_TERRAFORM_PATH, a terraform on PATH or /usr/local/bin/terraform,
-// the first whose version is at least minTerraform.
-func findTerraform() (string, error) {
-	var candidates []string
-	if p := os.Getenv("TF_ACC_TERRAFORM_PATH"); p != "" {
-		candidates = append(candidates, p)
-	}
-	if p, err := exec.LookPath("terraform"); err == nil {
-		candidates = append(candidates, p)
-	}
-	candidates = append(candidates, "/usr/local/bin/terraform")
-	var seen []string
-	for _, c := range candidates {
-		out, err := exec.Command(c, "version", "-json").Output() //nolint:gosec // G702: runs the Terraform CLI that the developer chose, as the tests do
-		if err != nil {
-			seen = append(seen, c+": "+err.Error())
-			continue
-		}
-		var v struct {
-			Version string `json:"terraform_version"`
-		}
-		if err := json.Unmarshal(out, &v); err != nil {
-			seen = append(seen, c+": unreadable version")
-			continue
-		}
-		parsed, err := version.NewVersion(v.Version)
-		if err == nil && parsed.GreaterThanOrEqual(minTerraform) {
-			return c, nil
-		}
-		seen = append(seen, c+": version "+v.Version)
-	}
-	return "", fmt.Errorf("no Terraform CLI >= %s found (set TF_ACC_TERRAFORM_PATH); tried: %s", minTerraform, strings.Join(seen, "; "))
-}
 
 const (
 	testClientID     = "ci-pipeline"
