@@ -217,3 +217,13 @@ func TestOutcomeInDoubt(t *testing.T) {
 		}
 	}
 }
+
+// revokeAsAdmin revokes the client's token id as an administrator would, with a token of
+// scope tokens:revoke that then revokes itself.
+func (e *testEnv) revokeAsAdmin(id string) error {
+	admin := e.issueDirect("tokens:revoke")
+	if err := e.apiClient().RevokeToken(context.Background(), id, admin.Token); err != nil {
+		return err
+	}
+	return e.apiClient().RevokeToken(context.Background(), admin.TokenID, admin.Token)
+}

@@ -25,39 +25,10 @@ import (
 	"github.com/example/terraform-provider-auth/internal/authserver"
 )
 
-const tokenAddr = "auth_long_term_token.test" //nolint:gosec // G101: a resource address, not a credential
-
 var (
-	longTermIDRegexp  = regexp.MustCompile(`^lt_[A-Za-z0-9]{16,64}$`)
-	rfc3339Regexp     = regexp.MustCompile(`^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$`)
-	expectRotationKey = []string{"token", "token_id", "expires_at"}
+	longTermIDRegexp = regexp.MustCompile(`^lt_[A-Za-z0-9]{16,64}$`)
+	rfc3339Regexp    = regexp.MustCompile(`^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$`)
 )
-
-// expectRotation is the plan of an in-place rotation: an update whose new secret, id and
-// expiry are unknown.
-func expectRotation(addr string) []plancheck.PlanCheck {
-	checks := []plancheck.PlanCheck{plancheck.ExpectResourceAction(addr, plancheck.ResourceActionUpdate)}
-	for _, attr := range expectRotationKey {
-		checks = append(checks, plancheck.ExpectUnknownValue(addr, tfjsonpath.New(attr)))
-	}
-	return append(checks, plancheck.ExpectSensitiveValue(addr, tfjsonpath.New("token")))
-}
-
-// tokenWorks checks that the server accepts the state's token of addr as a credential, by
-// exchanging it for a short-term token that it then revokes.
-func (e *testEnv) tokenWorks(addr string) serverCheck {
-	return func(state *tfjson.State) error {
-		secret, err := stateAttr(state, addr, "token")
-		if err != nil {
-			return err
-		}
-		short, err := e.exchangeDirect(secret)
-		if err != nil {
-			return fmt.Errorf("the token of %s does not work: %v", addr, err)
-		}
-		return e.apiClient().RevokeToken(context.Background(), short.TokenID, short.Token)
-	}
-}
 
 func TestAccLongTermToken_createWithEachMechanism(t *testing.T) {
 	_, pems, _ := loadTestKeys(t)
@@ -144,21 +115,6 @@ resource "auth_long_term_token" "test" {
 				}},
 			})
 		})
-	}
-}
-
-// expectMechanism checks how the server says the token of addr was issued.
-func (e *testEnv) expectMechanism(addr, mechanism string) serverCheck {
-	return func(state *tfjson.State) error {
-		id, err := stateAttr(state, addr, "token_id")
-		if err != nil {
-			return err
-		}
-		rec, _ := e.server.Token(id)
-		if rec.Mechanism != mechanism {
-			return fmt.Errorf("token %s was issued with %q, want %q", id, rec.Mechanism, mechanism)
-		}
-		return nil
 	}
 }
 
@@ -750,5 +706,36 @@ func TestReplacedTokenGone(t *testing.T) {
 		if got := replacedTokenGone(tc.err); got != tc.want {
 			t.Errorf("%s: replacedTokenGone = %v, want %v", name, got, tc.want)
 		}
+	}
+}
+
+// expectServerToken checks that the server holds the state's token of address in the given state.
+func (e *testEnv) expectServerToken(address string, want authserver.TokenState) serverCheck {
+	return func(state *tfjson.State) error {
+		id, err := stateAttr(state, address, "token_id")
+		if err != nil {
+			return err
+		}
+		rec, ok := e.server.Token(id)
+		if !ok {
+			return fmt.Errorf("server has no token %s (%s)", id, address)
+		}
+		if rec.State != want {
+			return fmt.Errorf("server token %s is %s, want %s", id, rec.State, want)
+		}
+		return nil
+	}
+}
+
+// expectRequests checks the server's request counts per operation since the server started.
+func (e *testEnv) expectRequests(want map[authserver.Operation]int) serverCheck {
+	return func(*tfjson.State) error {
+		got := e.server.RequestCounts()
+		for op, n := range want {
+			if got[op] != n {
+				return fmt.Errorf("server received %d %s requests, want %d (all counts: %v)", got[op], op, n, got)
+			}
+		}
+		return nil
 	}
 }

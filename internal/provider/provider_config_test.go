@@ -18,23 +18,6 @@ import (
 	"github.com/hashicorp/terraform-plugin-testing/terraform"
 )
 
-// attributeError matches an error diagnostic about attr: Terraform prints the attribute's
-// own line of configuration under the summary (so the provider pointed at the attribute),
-// then the detail. Each space in summary and detail matches any white space: Terraform
-// wraps long lines.
-func attributeError(attr, summary, detail string) string {
-	return `(?s)Error: ` + words(summary) + `\n.*?\n\s*\d+:\s+` + regexp.QuoteMeta(attr) + `\s+=.*?` + words(detail)
-}
-
-// words quotes text for a regexp in which each space matches any run of white space.
-func words(text string) string {
-	parts := strings.Fields(text)
-	for i, p := range parts {
-		parts[i] = regexp.QuoteMeta(p)
-	}
-	return strings.Join(parts, `\s+`)
-}
-
 // TestAccProvider_invalidConfiguration: every bad argument of the provider and of
 // auth_long_term_token fails at plan time, minting nothing, with an error that Terraform
 // shows against the argument's own line and that says what is wrong.

@@ -13,7 +13,6 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"regexp"
 	"slices"
@@ -23,7 +22,6 @@ import (
 	"time"
 
 	"github.com/golang-jwt/jwt/v5"
-	"github.com/hashicorp/go-version"
 
 	"github.com/example/terraform-provider-auth/internal/authserver"
 )
@@ -250,91 +248,6 @@ output "bootstrap_token" {
 `, endpoint, testClientID, secretsOTP, assertion, strings.TrimSpace(keyPEM))
 }
 
-// skipBelowTerraform skips when the CLI is older than least: only `make testcompat` picks
-// such a CLI on purpose.
-func skipBelowTerraform(t *testing.T, tf, least string) {
-	t.Helper()
-	out, err := exec.Command(tf, "version", "-json").Output() //nolint:gosec // G702: the Terraform CLI that TestMain chose
-	if err != nil {
-		t.Fatalf("terraform version: %v", err)
-	}
-	var v struct {
-		Version string `json:"terraform_version"`
-	}
-	if err := json.Unmarshal(out, &v); err != nil {
-		t.Fatal(err)
-	}
-	if version.Must(version.NewVersion(v.Version)).LessThan(version.Must(version.NewVersion(least))) {
-		t.Skipf("Terraform %s is older than %s", v.Version, least)
-	}
-}
-
-// builtProvider builds the provider binary into a fresh plugin directory and returns a CLI
-// configuration whose dev_overrides serve it, and an empty working directory.
-func builtProvider(t *testing.T) (cliConfig, workDir string) {
-	t.Helper()
-	dir := t.TempDir()
-	pluginDir, workDir := filepath.Join(dir, "plugins"), filepath.Join(dir, "work")
-	for _, d := range []string{pluginDir, workDir} {
-		if err := os.Mkdir(d, 0o700); err != nil {
-			t.Fatal(err)
-		}
-	}
-	cmd := exec.Command("go", "build", "-o", filepath.Join(pluginDir, "terraform-provider-auth"), ".") //nolint:gosec // G204: builds this repository into the test's directory
-	cmd.Dir = filepath.Join("..", "..")
-	if out, err := cmd.CombinedOutput(); err != nil {
-		t.Fatalf("go build: %v\n%s", err, out)
-	}
-	cliConfig = filepath.Join(dir, "terraformrc")
-	writeFile(t, cliConfig, fmt.Sprintf("provider_installation {\n  dev_overrides {\n    \"example/auth\" = %q\n  }\n  direct {}\n}\n", pluginDir))
-	return cliConfig, workDir
-}
-
-// terraformRunner runs the CLI in one working directory and keeps everything it printed.
-type terraformRunner struct {
-	t       *testing.T
-	tf, dir string
-	env     []string
-	outputs []terraformOutput
-}
-
-type terraformOutput struct{ name, text string }
-
-// cmd runs terraform and fails the test unless it succeeds.
-func (r *terraformRunner) cmd(args ...string) string {
-	r.t.Helper()
-	out, err := r.run(args...)
-	if err != nil {
-		r.t.Fatalf("terraform %s: %v\n%s", strings.Join(args, " "), err, lastLines(out, 60))
-	}
-	return out
-}
-
-// run runs terraform and returns what it printed and how it ended.
-func (r *terraformRunner) run(args ...string) (string, error) {
-	cmd := exec.Command(r.tf, args...) //nolint:gosec // G204: the Terraform CLI that TestMain chose, with the test's arguments
-	cmd.Dir = r.dir
-	cmd.Env = append(filterEnv(os.Environ(), "TF_LOG", "TF_LOG_PATH", "TF_LOG_CORE", "TF_LOG_PROVIDER", "TF_CLI_CONFIG_FILE"), r.env...)
-	var out bytes.Buffer // stdout and stderr interleaved, as a terminal shows them
-	cmd.Stdout, cmd.Stderr = &out, &out
-	err := cmd.Run()
-	r.outputs = append(r.outputs, terraformOutput{name: strings.Join(args, " "), text: out.String()})
-	return out.String(), err
-}
-
-// filterEnv drops the named variables (and TF_LOG_* ones) from env.
-func filterEnv(env []string, names ...string) []string {
-	return slices.DeleteFunc(slices.Clone(env), func(kv string) bool {
-		name, _, _ := strings.Cut(kv, "=")
-		return slices.Contains(names, name) || strings.HasPrefix(name, "TF_LOG_")
-	})
-}
-
-func lastLines(s string, n int) string {
-	lines := strings.Split(s, "\n")
-	return strings.Join(lines[max(0, len(lines)-n):], "\n")
-}
-
 // expectSensitiveInPlan checks that the plan shows each resource's token as
 // "(sensitive value)" and the sensitive output likewise.
 func expectSensitiveInPlan(t *testing.T, plan string, addrs ...string) {
@@ -424,13 +337,6 @@ func realTimeAssertion(t *testing.T, endpoint string) string {
 		t.Fatal(err)
 	}
 	return signed
-}
-
-func writeFile(t *testing.T, path, text string) {
-	t.Helper()
-	if err := os.WriteFile(path, []byte(text), 0o600); err != nil {
-		t.Fatal(err)
-	}
 }
 
 func totalLen(m map[string]string) int {

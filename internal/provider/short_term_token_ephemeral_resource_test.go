@@ -13,28 +13,9 @@ import (
 	"github.com/hashicorp/terraform-plugin-testing/plancheck"
 	"github.com/hashicorp/terraform-plugin-testing/statecheck"
 	"github.com/hashicorp/terraform-plugin-testing/tfjsonpath"
-	"github.com/hashicorp/terraform-plugin-testing/tfversion"
-
-	"github.com/example/terraform-provider-auth/internal/authserver"
 )
 
-var (
-	shortTermIDRegexp = regexp.MustCompile(`^st_[A-Za-z0-9]{16,64}$`)
-	ephemeralVersions = []tfversion.TerraformVersionCheck{tfversion.SkipBelow(tfversion.Version1_10_0)}
-)
-
-// shortTokens counts the server's short-term tokens, all and active.
-func (e *testEnv) shortTokens() (all, active int) {
-	for _, r := range e.server.Tokens() {
-		if r.Kind == authserver.KindShort {
-			all++
-			if r.State == authserver.StateActive {
-				active++
-			}
-		}
-	}
-	return all, active
-}
+var shortTermIDRegexp = regexp.MustCompile(`^st_[A-Za-z0-9]{16,64}$`)
 
 // expectShortTokens checks that at least minted short-term tokens exist and how many are active.
 func (e *testEnv) expectShortTokens(minted, active int) serverCheck {
@@ -303,20 +284,6 @@ func TestAccShortTermToken_feedsAliasedProvider(t *testing.T) {
 			},
 		},
 	})
-}
-
-// echoSessionConfig opens a short-term token from parent with the defaults and hands its id
-// to the echo provider.
-func (e *testEnv) echoSessionConfig(parent string) string {
-	return e.providerBlock(fmt.Sprintf("long_term_token = %q", parent)) + `
-ephemeral "auth_short_term_token" "test" {}
-
-provider "echo" {
-  data = ephemeral.auth_short_term_token.test.token_id
-}
-
-resource "echo" "test" {}
-`
 }
 
 // TestAccShortTermToken_planOnlyRevokes: a plain terraform plan opens the ephemeral

@@ -2,7 +2,6 @@ package provider
 
 import (
 	"context"
-	"encoding/base64"
 	"slices"
 	"strings"
 	"testing"
@@ -12,12 +11,6 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/function"
 	"github.com/hashicorp/terraform-plugin-framework/types"
 )
-
-// fuzzJWT builds an unsigned-looking compact JWT from a header and claims in JSON.
-func fuzzJWT(header, claims string) string {
-	enc := base64.RawURLEncoding.EncodeToString
-	return enc([]byte(header)) + "." + enc([]byte(claims)) + ".c2lnbmF0dXJl"
-}
 
 // FuzzTokenClaims runs provider::auth::token_claims on any string: it never panics, a
 // value it cannot decode is an argument error that never quotes the value, and a decoded

@@ -10,26 +10,42 @@ import (
 	"crypto/rand"
 	"crypto/rsa"
 	"crypto/x509"
+	"encoding/base64"
+	"encoding/json"
 	"encoding/pem"
 	"fmt"
 	"net/http"
 	"net/http/httptest"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
 	"time"
 
+	"github.com/hashicorp/go-version"
 	tfjson "github.com/hashicorp/terraform-json"
 	"github.com/hashicorp/terraform-plugin-framework/providerserver"
 	"github.com/hashicorp/terraform-plugin-go/tfprotov6"
 	"github.com/hashicorp/terraform-plugin-testing/echoprovider"
+	"github.com/hashicorp/terraform-plugin-testing/plancheck"
 	"github.com/hashicorp/terraform-plugin-testing/statecheck"
 	"github.com/hashicorp/terraform-plugin-testing/terraform"
+	"github.com/hashicorp/terraform-plugin-testing/tfjsonpath"
+	"github.com/hashicorp/terraform-plugin-testing/tfversion"
 
 	"github.com/example/terraform-provider-auth/internal/authclient"
 	"github.com/example/terraform-provider-auth/internal/authserver"
 	"github.com/example/terraform-provider-auth/internal/contracttest"
 )
+
+// The support that the test files of this package share: the in-process server and the
+// providers wired to it (testEnv), checks of Terraform's state against the server's record,
+// plan checks, matching of diagnostics, the CLI version a feature needs, and running the built
+// provider binary under the real CLI. TestMain and the choice of CLI are in main_test.go.
 
 const (
 	testClientID     = "ci-pipeline"
@@ -210,16 +226,17 @@ func (e *testEnv) activeTokens(kind authserver.TokenKind) []authserver.TokenReco
 	return e.server.ActiveTokens(kind)
 }
 
-// checkNoActiveTokens is a CheckDestroy: nothing the provider issued survives destroy.
-func (e *testEnv) checkNoActiveTokens(*terraform.State) error {
-	if active := e.server.ActiveTokens(""); len(active) > 0 {
-		ids := make([]string, 0, len(active))
-		for _, r := range active {
-			ids = append(ids, r.ID)
+// shortTokens counts the server's short-term tokens, all and active.
+func (e *testEnv) shortTokens() (all, active int) {
+	for _, r := range e.server.Tokens() {
+		if r.Kind == authserver.KindShort {
+			all++
+			if r.State == authserver.StateActive {
+				active++
+			}
 		}
-		return fmt.Errorf("%d tokens still active after destroy: %s", len(active), strings.Join(ids, ", "))
 	}
-	return nil
+	return all, active
 }
 
 // serverLog renders the server's listing for failure messages.
@@ -230,6 +247,29 @@ func (e *testEnv) serverLog() string {
 	}
 	return b.String()
 }
+
+// requestRecordLimit bounds the server's request records in a test: more than any test sends.
+const requestRecordLimit = 10000
+
+// withRequestRecords makes the server keep a record of each request (Server.Requests).
+func withRequestRecords(o *authserver.Options) { o.RequestRecords = requestRecordLimit }
+
+// echoSessionConfig opens a short-term token from parent with the defaults and hands its id
+// to the echo provider.
+func (e *testEnv) echoSessionConfig(parent string) string {
+	return e.providerBlock(fmt.Sprintf("long_term_token = %q", parent)) + `
+ephemeral "auth_short_term_token" "test" {}
+
+provider "echo" {
+  data = ephemeral.auth_short_term_token.test.token_id
+}
+
+resource "echo" "test" {}
+`
+}
+
+// tokenAddr is the resource most configurations of the tests declare.
+const tokenAddr = "auth_long_term_token.test" //nolint:gosec // G101: a resource address, not a credential
 
 // serverCheck is a state check that compares Terraform's state with the server's record.
 type serverCheck func(state *tfjson.State) error
@@ -283,22 +323,16 @@ func capture(dst *capturedToken) serverCheck {
 	}
 }
 
-// expectServerToken checks that the server holds the state's token of address in the given state.
-func (e *testEnv) expectServerToken(address string, want authserver.TokenState) serverCheck {
-	return func(state *tfjson.State) error {
-		id, err := stateAttr(state, address, "token_id")
-		if err != nil {
-			return err
+// checkNoActiveTokens is a CheckDestroy: nothing the provider issued survives destroy.
+func (e *testEnv) checkNoActiveTokens(*terraform.State) error {
+	if active := e.server.ActiveTokens(""); len(active) > 0 {
+		ids := make([]string, 0, len(active))
+		for _, r := range active {
+			ids = append(ids, r.ID)
 		}
-		rec, ok := e.server.Token(id)
-		if !ok {
-			return fmt.Errorf("server has no token %s (%s)", id, address)
-		}
-		if rec.State != want {
-			return fmt.Errorf("server token %s is %s, want %s", id, rec.State, want)
-		}
-		return nil
+		return fmt.Errorf("%d tokens still active after destroy: %s", len(active), strings.Join(ids, ", "))
 	}
+	return nil
 }
 
 // expectActiveLongTermTokensMatchState checks that the server's active long-term tokens are
@@ -324,19 +358,6 @@ func (e *testEnv) expectActiveLongTermTokensMatchState() serverCheck {
 	}
 }
 
-// expectRequests checks the server's request counts per operation since the server started.
-func (e *testEnv) expectRequests(want map[authserver.Operation]int) serverCheck {
-	return func(*tfjson.State) error {
-		got := e.server.RequestCounts()
-		for op, n := range want {
-			if got[op] != n {
-				return fmt.Errorf("server received %d %s requests, want %d (all counts: %v)", got[op], op, n, got)
-			}
-		}
-		return nil
-	}
-}
-
 // expectLongTermMinted checks how many long-term tokens the server ever issued.
 func (e *testEnv) expectLongTermMinted(want int) serverCheck {
 	return func(*tfjson.State) error {
@@ -353,18 +374,162 @@ func (e *testEnv) expectLongTermMinted(want int) serverCheck {
 	}
 }
 
-// revokeAsAdmin revokes the client's token id as an administrator would, with a token of
-// scope tokens:revoke that then revokes itself.
-func (e *testEnv) revokeAsAdmin(id string) error {
-	admin := e.issueDirect("tokens:revoke")
-	if err := e.apiClient().RevokeToken(context.Background(), id, admin.Token); err != nil {
-		return err
+// tokenWorks checks that the server accepts the state's token of addr as a credential, by
+// exchanging it for a short-term token that it then revokes.
+func (e *testEnv) tokenWorks(addr string) serverCheck {
+	return func(state *tfjson.State) error {
+		secret, err := stateAttr(state, addr, "token")
+		if err != nil {
+			return err
+		}
+		short, err := e.exchangeDirect(secret)
+		if err != nil {
+			return fmt.Errorf("the token of %s does not work: %v", addr, err)
+		}
+		return e.apiClient().RevokeToken(context.Background(), short.TokenID, short.Token)
 	}
-	return e.apiClient().RevokeToken(context.Background(), admin.TokenID, admin.Token)
 }
 
-// requestRecordLimit bounds the server's request records in a test: more than any test sends.
-const requestRecordLimit = 10000
+// expectMechanism checks how the server says the token of addr was issued.
+func (e *testEnv) expectMechanism(addr, mechanism string) serverCheck {
+	return func(state *tfjson.State) error {
+		id, err := stateAttr(state, addr, "token_id")
+		if err != nil {
+			return err
+		}
+		rec, _ := e.server.Token(id)
+		if rec.Mechanism != mechanism {
+			return fmt.Errorf("token %s was issued with %q, want %q", id, rec.Mechanism, mechanism)
+		}
+		return nil
+	}
+}
 
-// withRequestRecords makes the server keep a record of each request (Server.Requests).
-func withRequestRecords(o *authserver.Options) { o.RequestRecords = requestRecordLimit }
+var expectRotationKey = []string{"token", "token_id", "expires_at"}
+
+// expectRotation is the plan of an in-place rotation: an update whose new secret, id and
+// expiry are unknown.
+func expectRotation(addr string) []plancheck.PlanCheck {
+	checks := []plancheck.PlanCheck{plancheck.ExpectResourceAction(addr, plancheck.ResourceActionUpdate)}
+	for _, attr := range expectRotationKey {
+		checks = append(checks, plancheck.ExpectUnknownValue(addr, tfjsonpath.New(attr)))
+	}
+	return append(checks, plancheck.ExpectSensitiveValue(addr, tfjsonpath.New("token")))
+}
+
+// attributeError matches an error diagnostic about attr: Terraform prints the attribute's
+// own line of configuration under the summary (so the provider pointed at the attribute),
+// then the detail. Each space in summary and detail matches any white space: Terraform
+// wraps long lines.
+func attributeError(attr, summary, detail string) string {
+	return `(?s)Error: ` + words(summary) + `\n.*?\n\s*\d+:\s+` + regexp.QuoteMeta(attr) + `\s+=.*?` + words(detail)
+}
+
+// words quotes text for a regexp in which each space matches any run of white space.
+func words(text string) string {
+	parts := strings.Fields(text)
+	for i, p := range parts {
+		parts[i] = regexp.QuoteMeta(p)
+	}
+	return strings.Join(parts, `\s+`)
+}
+
+// fuzzJWT builds an unsigned-looking compact JWT from a header and claims in JSON.
+func fuzzJWT(header, claims string) string {
+	enc := base64.RawURLEncoding.EncodeToString
+	return enc([]byte(header)) + "." + enc([]byte(claims)) + ".c2lnbmF0dXJl"
+}
+
+var ephemeralVersions = []tfversion.TerraformVersionCheck{tfversion.SkipBelow(tfversion.Version1_10_0)}
+
+// skipBelowTerraform skips when the CLI is older than least: only `make testcompat` picks
+// such a CLI on purpose.
+func skipBelowTerraform(t *testing.T, tf, least string) {
+	t.Helper()
+	out, err := exec.Command(tf, "version", "-json").Output() //nolint:gosec // G702: the Terraform CLI that TestMain chose
+	if err != nil {
+		t.Fatalf("terraform version: %v", err)
+	}
+	var v struct {
+		Version string `json:"terraform_version"`
+	}
+	if err := json.Unmarshal(out, &v); err != nil {
+		t.Fatal(err)
+	}
+	if version.Must(version.NewVersion(v.Version)).LessThan(version.Must(version.NewVersion(least))) {
+		t.Skipf("Terraform %s is older than %s", v.Version, least)
+	}
+}
+
+// builtProvider builds the provider binary into a fresh plugin directory and returns a CLI
+// configuration whose dev_overrides serve it, and an empty working directory.
+func builtProvider(t *testing.T) (cliConfig, workDir string) {
+	t.Helper()
+	dir := t.TempDir()
+	pluginDir, workDir := filepath.Join(dir, "plugins"), filepath.Join(dir, "work")
+	for _, d := range []string{pluginDir, workDir} {
+		if err := os.Mkdir(d, 0o700); err != nil {
+			t.Fatal(err)
+		}
+	}
+	cmd := exec.Command("go", "build", "-o", filepath.Join(pluginDir, "terraform-provider-auth"), ".") //nolint:gosec // G204: builds this repository into the test's directory
+	cmd.Dir = filepath.Join("..", "..")
+	if out, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("go build: %v\n%s", err, out)
+	}
+	cliConfig = filepath.Join(dir, "terraformrc")
+	writeFile(t, cliConfig, fmt.Sprintf("provider_installation {\n  dev_overrides {\n    \"example/auth\" = %q\n  }\n  direct {}\n}\n", pluginDir))
+	return cliConfig, workDir
+}
+
+// terraformRunner runs the CLI in one working directory and keeps everything it printed.
+type terraformRunner struct {
+	t       *testing.T
+	tf, dir string
+	env     []string
+	outputs []terraformOutput
+}
+
+type terraformOutput struct{ name, text string }
+
+// cmd runs terraform and fails the test unless it succeeds.
+func (r *terraformRunner) cmd(args ...string) string {
+	r.t.Helper()
+	out, err := r.run(args...)
+	if err != nil {
+		r.t.Fatalf("terraform %s: %v\n%s", strings.Join(args, " "), err, lastLines(out, 60))
+	}
+	return out
+}
+
+// run runs terraform and returns what it printed and how it ended.
+func (r *terraformRunner) run(args ...string) (string, error) {
+	cmd := exec.Command(r.tf, args...) //nolint:gosec // G204: the Terraform CLI that TestMain chose, with the test's arguments
+	cmd.Dir = r.dir
+	cmd.Env = append(filterEnv(os.Environ(), "TF_LOG", "TF_LOG_PATH", "TF_LOG_CORE", "TF_LOG_PROVIDER", "TF_CLI_CONFIG_FILE"), r.env...)
+	var out bytes.Buffer // stdout and stderr interleaved, as a terminal shows them
+	cmd.Stdout, cmd.Stderr = &out, &out
+	err := cmd.Run()
+	r.outputs = append(r.outputs, terraformOutput{name: strings.Join(args, " "), text: out.String()})
+	return out.String(), err
+}
+
+// filterEnv drops the named variables (and TF_LOG_* ones) from env.
+func filterEnv(env []string, names ...string) []string {
+	return slices.DeleteFunc(slices.Clone(env), func(kv string) bool {
+		name, _, _ := strings.Cut(kv, "=")
+		return slices.Contains(names, name) || strings.HasPrefix(name, "TF_LOG_")
+	})
+}
+
+func lastLines(s string, n int) string {
+	lines := strings.Split(s, "\n")
+	return strings.Join(lines[max(0, len(lines)-n):], "\n")
+}
+
+func writeFile(t *testing.T, path, text string) {
+	t.Helper()
+	if err := os.WriteFile(path, []byte(text), 0o600); err != nil {
+		t.Fatal(err)
+	}
+}
