@@ -11,7 +11,6 @@ import (
 	"crypto/rsa"
 	"crypto/x509"
 	"encoding/base64"
-	"encoding/json"
 	"encoding/pem"
 	"fmt"
 	"net/http"
@@ -440,25 +439,40 @@ func fuzzJWT(header, claims string) string {
 	return enc([]byte(header)) + "." + enc([]byte(claims)) + ".c2lnbmF0dXJl"
 }
 
-var ephemeralVersions = []tfversion.TerraformVersionCheck{tfversion.SkipBelow(tfversion.Version1_10_0)}
+// featureVersion skips a test below the CLI version that a feature needs, naming the feature
+// and the version (tfversion.SkipBelow names neither): only a CLI accepted on purpose below
+// 1.10 (TEST_TERRAFORM_MIN_VERSION, for make testcompat and cmd/testmatrix) is that old.
+type featureVersion struct {
+	feature string // plural, as in "ephemeral resources need ..."
+	minimum *version.Version
+}
 
-// skipBelowTerraform skips when the CLI is older than least: only `make testcompat` picks
-// such a CLI on purpose.
-func skipBelowTerraform(t *testing.T, tf, least string) {
+var _ tfversion.TerraformVersionCheck = featureVersion{}
+
+var (
+	ephemeralResources = featureVersion{"ephemeral resources", tfversion.Version1_10_0}
+	ephemeralVersions  = []tfversion.TerraformVersionCheck{ephemeralResources}
+)
+
+func (f featureVersion) CheckTerraformVersion(_ context.Context, req tfversion.CheckTerraformVersionRequest, resp *tfversion.CheckTerraformVersionResponse) {
+	resp.Skip = f.skipReason(req.TerraformVersion)
+}
+
+// skipBelow is the same check for a test that runs the CLI itself, on the CLI TestMain chose.
+func (f featureVersion) skipBelow(t *testing.T) {
 	t.Helper()
-	out, err := exec.Command(tf, "version", "-json").Output() //nolint:gosec // G702: the Terraform CLI that TestMain chose
-	if err != nil {
-		t.Fatalf("terraform version: %v", err)
+	if reason := f.skipReason(testCLI.version); reason != "" {
+		t.Skip(reason)
 	}
-	var v struct {
-		Version string `json:"terraform_version"`
+}
+
+// skipReason is "" when v supports the feature; a prerelease counts as its release, as
+// tfversion.SkipBelow counts it.
+func (f featureVersion) skipReason(v *version.Version) string {
+	if v.Core().LessThan(f.minimum) {
+		return fmt.Sprintf("%s need Terraform %s or later: skipping", f.feature, f.minimum)
 	}
-	if err := json.Unmarshal(out, &v); err != nil {
-		t.Fatal(err)
-	}
-	if version.Must(version.NewVersion(v.Version)).LessThan(version.Must(version.NewVersion(least))) {
-		t.Skipf("Terraform %s is older than %s", v.Version, least)
-	}
+	return ""
 }
 
 // builtProvider builds the provider binary into a fresh plugin directory and returns a CLI

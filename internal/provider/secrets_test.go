@@ -37,9 +37,7 @@ const secretsOTP = "90817263"
 // relays), nor in the local server's log or state file; plans show them as sensitive.
 func TestSecretsNeverLeak(t *testing.T) {
 	t.Parallel()
-	tf := os.Getenv("TF_ACC_TERRAFORM_PATH") // set by TestMain
-	// Ephemeral resources need 1.10.
-	skipBelowTerraform(t, tf, "1.10.0")
+	ephemeralResources.skipBelow(t)
 	cliConfig, workDir := builtProvider(t)
 
 	serverLog := &lockedBuffer{}
@@ -65,7 +63,7 @@ func TestSecretsNeverLeak(t *testing.T) {
 	needles.addPEM("private key", pems["ec"])
 
 	writeFile(t, filepath.Join(workDir, "main.tf"), secretsConfig(endpoint, assertion, pems["ec"]))
-	run := terraformRunner{t: t, tf: tf, dir: workDir, env: []string{
+	run := terraformRunner{t: t, tf: testCLI.path, dir: workDir, env: []string{
 		"TF_CLI_CONFIG_FILE=" + cliConfig, "TF_LOG=TRACE", "TF_IN_AUTOMATION=1", "CHECKPOINT_DISABLE=1",
 		"TF_VAR_client_secret=" + testClientSecret,
 	}}

@@ -3,7 +3,6 @@ package provider
 import (
 	"context"
 	"fmt"
-	"os"
 	"path/filepath"
 	"regexp"
 	"strings"
@@ -95,14 +94,13 @@ func TestAccShortTermToken_closedTokensAreForgotten(t *testing.T) {
 // Terraform left open before the process exits (and before Terraform does).
 func TestBinaryRevokesTokensLeftOpen(t *testing.T) {
 	t.Parallel()
-	tf := os.Getenv("TF_ACC_TERRAFORM_PATH") // set by TestMain
-	skipBelowTerraform(t, tf, "1.10.0")
+	ephemeralResources.skipBelow(t)
 	cliConfig, workDir := builtProvider(t)
 	e := newTestEnv(t)
 	parent := e.issueDirect("deploy:read")
 	writeFile(t, filepath.Join(workDir, "main.tf"), "terraform {\n  required_providers {\n    auth = { source = \"example/auth\" }\n  }\n}\n\n"+
 		leftOpenConfig(e.url, parent.Token))
-	run := terraformRunner{t: t, tf: tf, dir: workDir, env: []string{
+	run := terraformRunner{t: t, tf: testCLI.path, dir: workDir, env: []string{
 		"TF_CLI_CONFIG_FILE=" + cliConfig, "TF_LOG_PROVIDER=DEBUG", "TF_IN_AUTOMATION=1", "CHECKPOINT_DISABLE=1",
 	}}
 
