@@ -228,17 +228,24 @@ resource "auth_long_term_token" "test" {
 						if _, err := e.exchangeDirect(first.secret); err != nil {
 							return fmt.Errorf("replaced token stopped working inside its grace period: %v", err)
 						}
-						e.clock.Advance(time.Hour + time.Second)
-						if _, err := e.exchangeDirect(first.secret); err == nil {
-							return fmt.Errorf("replaced token still works after its grace period")
-						}
-						if rec, _ := e.server.Token(first.id); rec.State == authserver.StateActive {
-							return fmt.Errorf("replaced token %s still active after its grace period", first.id)
-						}
 						return nil
 					}),
 					e.tokenWorks(tokenAddr),
 				},
+			},
+			{
+				// Nothing changes but the clock, past the grace period.
+				PreConfig: func() { e.clock.Advance(time.Hour + time.Second) },
+				Config:    config("2"),
+				ConfigStateChecks: []statecheck.StateCheck{serverCheck(func(*tfjson.State) error {
+					if _, err := e.exchangeDirect(first.secret); err == nil {
+						return fmt.Errorf("replaced token still works after its grace period")
+					}
+					if rec, _ := e.server.Token(first.id); rec.State == authserver.StateActive {
+						return fmt.Errorf("replaced token %s still active after its grace period", first.id)
+					}
+					return nil
+				})},
 			},
 			{
 				// A third rotation, destroyed while the second token's grace period runs:
