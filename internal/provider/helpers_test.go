@@ -475,26 +475,38 @@ func (f featureVersion) skipReason(v *version.Version) string {
 	return ""
 }
 
-// builtProvider builds the provider binary into a fresh plugin directory and returns a CLI
-// configuration whose dev_overrides serve it, and an empty working directory.
+// builtProvider returns a CLI configuration whose dev_overrides serve the provider binary,
+// and an empty working directory, both the test's own.
 func builtProvider(t *testing.T) (cliConfig, workDir string) {
 	t.Helper()
-	dir := t.TempDir()
-	pluginDir, workDir := filepath.Join(dir, "plugins"), filepath.Join(dir, "work")
-	for _, d := range []string{pluginDir, workDir} {
-		if err := os.Mkdir(d, 0o700); err != nil {
-			t.Fatal(err)
-		}
+	pluginDir, err := providerPluginDir()
+	if err != nil {
+		t.Fatal(err)
 	}
-	cmd := exec.Command("go", "build", "-o", filepath.Join(pluginDir, "terraform-provider-auth"), ".") //nolint:gosec // G204: builds this repository into the test's directory
-	cmd.Dir = filepath.Join("..", "..")
-	if out, err := cmd.CombinedOutput(); err != nil {
-		t.Fatalf("go build: %v\n%s", err, out)
+	dir := t.TempDir()
+	workDir = filepath.Join(dir, "work")
+	if err := os.Mkdir(workDir, 0o700); err != nil {
+		t.Fatal(err)
 	}
 	cliConfig = filepath.Join(dir, "terraformrc")
 	writeFile(t, cliConfig, fmt.Sprintf("provider_installation {\n  dev_overrides {\n    \"example/auth\" = %q\n  }\n  direct {}\n}\n", pluginDir))
 	return cliConfig, workDir
 }
+
+// providerPluginDir builds the provider binary once per test process, into TestMain's
+// scratch directory: the tests that run it only read it.
+var providerPluginDir = sync.OnceValues(func() (string, error) {
+	dir := filepath.Join(testScratch, "plugins")
+	if err := os.Mkdir(dir, 0o700); err != nil {
+		return "", err
+	}
+	cmd := exec.Command("go", "build", "-o", filepath.Join(dir, "terraform-provider-auth"), ".") //nolint:gosec // G204: builds this repository into the test process's directory
+	cmd.Dir = filepath.Join("..", "..")
+	if out, err := cmd.CombinedOutput(); err != nil {
+		return "", fmt.Errorf("go build: %v\n%s", err, out)
+	}
+	return dir, nil
+})
 
 // terraformRunner runs the CLI in one working directory and keeps everything it printed.
 type terraformRunner struct {

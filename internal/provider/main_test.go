@@ -34,21 +34,27 @@ func TestMain(m *testing.M) {
 			os.Unsetenv(name)
 		}
 	}
+	var err error
+	if testScratch, err = os.MkdirTemp("", "auth-provider-test"); err != nil {
+		fmt.Fprintln(os.Stderr, "FATAL:", err)
+		os.Exit(1)
+	}
 	if cfg := os.Getenv("TF_CLI_CONFIG_FILE"); cfg == "" || !fileExists(cfg) {
-		dir, err := os.MkdirTemp("", "auth-tfrc")
-		if err != nil {
-			fmt.Fprintln(os.Stderr, "FATAL:", err)
-			os.Exit(1)
-		}
-		empty := filepath.Join(dir, "terraformrc")
+		empty := filepath.Join(testScratch, "terraformrc")
 		if err := os.WriteFile(empty, nil, 0o600); err != nil {
 			fmt.Fprintln(os.Stderr, "FATAL:", err)
 			os.Exit(1)
 		}
 		os.Setenv("TF_CLI_CONFIG_FILE", empty)
 	}
-	os.Exit(m.Run())
+	code := m.Run()
+	os.RemoveAll(testScratch)
+	os.Exit(code)
 }
+
+// testScratch is the test process's own directory (an empty CLI configuration, the built
+// provider); TestMain removes it at the end.
+var testScratch string
 
 // chooseCLI sets testCLI and TF_ACC_TERRAFORM_PATH from find-terraform.sh's choice. For
 // OpenTofu it also names the provider as registry.opentofu.org/hashicorp/auth (unless set):
