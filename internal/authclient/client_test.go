@@ -19,6 +19,7 @@ import (
 )
 
 func TestNew_Endpoint(t *testing.T) {
+	t.Parallel()
 	for raw, want := range map[string]string{
 		"https://api.example.com/v1":   "https://api.example.com/v1",
 		"https://api.example.com/v1/":  "https://api.example.com/v1",
@@ -37,6 +38,7 @@ func TestNew_Endpoint(t *testing.T) {
 }
 
 func TestNew_Invalid(t *testing.T) {
+	t.Parallel()
 	for name, cfg := range map[string]authclient.Config{
 		"no endpoint":       {},
 		"relative":          {Endpoint: "/v1"},
@@ -62,6 +64,7 @@ func TestNew_Invalid(t *testing.T) {
 }
 
 func TestNew_CACertPEM(t *testing.T) {
+	t.Parallel()
 	srv := httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { issueAnswers(w, r, 0) }))
 	srv.Config.ErrorLog = log.New(io.Discard, "", 0) // the refused handshake is expected
 	srv.StartTLS()
@@ -89,6 +92,7 @@ func TestNew_CACertPEM(t *testing.T) {
 
 // Calls share one client, as the provider's concurrent operations do.
 func TestClient_ConcurrentCalls(t *testing.T) {
+	t.Parallel()
 	api := newFakeAPI(t, func(w http.ResponseWriter, r *http.Request, n int) {
 		if n%3 == 0 {
 			status(http.StatusServiceUnavailable, "Retry-After", "0")(w, r)
@@ -122,6 +126,7 @@ func TestClient_ConcurrentCalls(t *testing.T) {
 // Each attempt is logged in the auth_api subsystem with its facts; no header value and no
 // secret (sent or received) appears in the logs.
 func TestLogging(t *testing.T) {
+	t.Parallel()
 	var buf bytes.Buffer
 	ctx := tflogtest.RootLogger(context.Background(), &buf)
 	api := newFakeAPI(t, failFirst(1, status(http.StatusBadGateway)))

@@ -11,6 +11,7 @@ import (
 )
 
 func TestAPIError_ErrorsIs(t *testing.T) {
+	t.Parallel()
 	sentinels := []error{authclient.ErrNotFound, authclient.ErrUnauthorized, authclient.ErrForbidden, authclient.ErrRateLimited, authclient.ErrConflict, authclient.ErrUnprocessable}
 	for _, tt := range []struct {
 		status int
@@ -38,6 +39,7 @@ func TestAPIError_ErrorsIs(t *testing.T) {
 }
 
 func TestAPIError_Message(t *testing.T) {
+	t.Parallel()
 	api := newFakeAPI(t, func(w http.ResponseWriter, _ *http.Request, _ int) {
 		reply(w, http.StatusUnauthorized, `{"error":"invalid_client","message":"client secret does not match","request_id":"req_123"}`,
 			"X-Request-Id", "req_from_header")
@@ -60,6 +62,7 @@ func TestAPIError_Message(t *testing.T) {
 // An error answer that is not an Error object is still an *APIError, described by its
 // content type; the request id falls back to the header.
 func TestAPIError_NotAnErrorObject(t *testing.T) {
+	t.Parallel()
 	for name, tt := range map[string]struct {
 		contentType, body, want string
 	}{
@@ -89,6 +92,7 @@ func TestAPIError_NotAnErrorObject(t *testing.T) {
 
 // The secrets of a call never reach its error, even when a faulty server echoes them.
 func TestSecretsNeverInErrors(t *testing.T) {
+	t.Parallel()
 	type secretCall struct {
 		secret string // "" means: the assertion the client signs
 		call   func(context.Context, *authclient.Client) error

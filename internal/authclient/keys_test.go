@@ -26,6 +26,7 @@ func pemOf(typ string, der []byte) string {
 func pkcs8(key any) string { return pemOf("PRIVATE KEY", must(x509.MarshalPKCS8PrivateKey(key))) }
 
 func TestParsePrivateKeyPEM_Accepted(t *testing.T) {
+	t.Parallel()
 	ecParams := pemOf("EC PARAMETERS", []byte{0x06, 0x08, 0x2a, 0x86, 0x48, 0xce, 0x3d, 0x03, 0x01, 0x07})
 	tests := []struct {
 		name string
@@ -63,6 +64,7 @@ func TestParsePrivateKeyPEM_Accepted(t *testing.T) {
 }
 
 func TestParsePrivateKeyPEM_Refused(t *testing.T) {
+	t.Parallel()
 	rsa1024 := must(rsa.GenerateKey(rand.Reader, 1024)) //nolint:gosec // a weak key on purpose: the provider must refuse it
 	x25519 := must(ecdh.X25519().GenerateKey(rand.Reader))
 	encrypted := strings.Replace(pemOf("RSA PRIVATE KEY", x509.MarshalPKCS1PrivateKey(rsaKey())),

@@ -16,6 +16,7 @@ import (
 )
 
 func TestIssueLongTermToken_Mechanisms(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		name       string
 		step       authclient.StepUp
@@ -109,6 +110,7 @@ func checkCommonHeaders(t *testing.T, r recorded, idempotent bool) {
 }
 
 func TestIssueLongTermToken_OptionalFields(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		name    string
 		in      authclient.IssueLongTermTokenInput
@@ -181,6 +183,7 @@ func equalJSON(a, b any) bool {
 }
 
 func TestIssueLongTermToken_StepUpMustBeExactlyOne(t *testing.T) {
+	t.Parallel()
 	for name, step := range map[string]authclient.StepUp{
 		"none":          {},
 		"two":           {ClientSecret: clientSecret, OTPCode: otpCode},
@@ -200,6 +203,7 @@ func TestIssueLongTermToken_StepUpMustBeExactlyOne(t *testing.T) {
 }
 
 func TestIssueLongTermToken_PrivateKeyAssertion(t *testing.T) {
+	t.Parallel()
 	now := time.Now().Truncate(time.Second)
 	tests := []struct {
 		name string
@@ -263,6 +267,7 @@ func TestIssueLongTermToken_PrivateKeyAssertion(t *testing.T) {
 }
 
 func TestIssueLongTermToken_RefusesUnsupportedKey(t *testing.T) {
+	t.Parallel()
 	api := newFakeAPI(t, issueAnswers)
 	_, err := api.client().IssueLongTermToken(context.Background(), longInput(authclient.StepUp{PrivateKey: p384Key()}))
 	if err == nil || !strings.Contains(err.Error(), "P-256") {
@@ -276,6 +281,7 @@ func TestIssueLongTermToken_RefusesUnsupportedKey(t *testing.T) {
 // Retries must resend the very same body (one signature per call) under the same key,
 // or the server answers 422 idempotency_key_reused.
 func TestIssueLongTermToken_RetriesSendIdenticalBody(t *testing.T) {
+	t.Parallel()
 	api := newFakeAPI(t, failFirst(2, status(http.StatusInternalServerError)))
 	if _, err := api.client().IssueLongTermToken(context.Background(), longInput(authclient.StepUp{PrivateKey: edKey()})); err != nil {
 		t.Fatal(err)
@@ -303,6 +309,7 @@ func TestIssueLongTermToken_RetriesSendIdenticalBody(t *testing.T) {
 }
 
 func TestIssueLongTermToken_FreshKeyPerCall(t *testing.T) {
+	t.Parallel()
 	api := newFakeAPI(t, issueAnswers)
 	c := api.client()
 	for range 2 {
@@ -320,6 +327,7 @@ func TestIssueLongTermToken_FreshKeyPerCall(t *testing.T) {
 }
 
 func TestIssueLongTermToken_Rotation(t *testing.T) {
+	t.Parallel()
 	body := strings.Replace(longResponseBody, `"rotated_from":null,"previous_token_expires_at":null`,
 		`"rotated_from":"`+otherLongID+`","previous_token_expires_at":"2030-01-01T01:00:00+01:00"`, 1)
 	api := newFakeAPI(t, func(w http.ResponseWriter, _ *http.Request, _ int) { reply(w, http.StatusCreated, body) })

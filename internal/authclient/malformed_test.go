@@ -13,6 +13,7 @@ import (
 // Every malformed answer is a clear error naming the operation, status and request id and
 // what was wrong, never a panic, and never quoting the body (which holds the secret).
 func TestMalformedAnswers(t *testing.T) {
+	t.Parallel()
 	const secret = "SECRETtokenVALUE123"
 	long := func(field, value string) string { return withField(longResponseBody, field, value) }
 	short := func(field, value string) string { return withField(shortResponseBody, field, value) }

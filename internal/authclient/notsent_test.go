@@ -9,6 +9,10 @@ import (
 	"github.com/example/terraform-provider-auth/internal/authclient"
 )
 
+// The tests that close their server's port are not parallel: each counts on the port refusing
+// connections, and a parallel test's new listener could take it. Go runs them before any
+// parallel test.
+
 // A call whose every attempt failed to connect cannot have been processed: the provider
 // reports it as a plain failure instead of an outcome in doubt (no placeholder, no replay).
 func TestErrNotSent_EveryAttemptRefused(t *testing.T) {
@@ -81,6 +85,7 @@ func TestErrNotSent_ReusedConnectionBrokeThenRefused(t *testing.T) {
 
 // An error answer reached the server, obviously.
 func TestErrNotSent_AnswerIsNotUnsent(t *testing.T) {
+	t.Parallel()
 	api := newFakeAPI(t, func(w http.ResponseWriter, r *http.Request, _ int) { status(http.StatusBadRequest)(w, r) })
 	if err := operations[0].call(api.client()); err == nil || errors.Is(err, authclient.ErrNotSent) {
 		t.Errorf("err = %v; want a failure that is not ErrNotSent", err)

@@ -8,6 +8,7 @@ import (
 )
 
 func TestBackoff(t *testing.T) {
+	t.Parallel()
 	const lo, hi = 250 * time.Millisecond, 30 * time.Second
 	for attempt := range 100 {
 		want := min(lo<<min(attempt, 20), hi)

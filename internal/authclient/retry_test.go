@@ -32,6 +32,7 @@ var operations = []struct {
 }
 
 func TestRetry_RetryAfterIsHonoured(t *testing.T) {
+	t.Parallel()
 	api := newFakeAPI(t, failFirst(1, status(http.StatusTooManyRequests, "Retry-After", "1")))
 	c := api.client(func(cfg *authclient.Config) { cfg.MaxRetryWait = 5 * time.Second })
 	if _, err := c.IssueShortTermToken(context.Background(), authclient.IssueShortTermTokenInput{LongTermToken: longSecret}); err != nil {
@@ -47,6 +48,7 @@ func TestRetry_RetryAfterIsHonoured(t *testing.T) {
 }
 
 func TestRetry_MaxRetryWaitCapsRetryAfter(t *testing.T) {
+	t.Parallel()
 	api := newFakeAPI(t, failFirst(2, status(http.StatusServiceUnavailable, "Retry-After", "3600")))
 	start := time.Now()
 	if err := api.client().RevokeToken(context.Background(), longID, longSecret); err != nil {
@@ -61,6 +63,7 @@ func TestRetry_MaxRetryWaitCapsRetryAfter(t *testing.T) {
 }
 
 func TestRetry_OtherClientErrorsNotRetried(t *testing.T) {
+	t.Parallel()
 	for _, code := range []int{400, 401, 403, 404, 409, 422} {
 		for _, op := range operations {
 			t.Run(fmt.Sprintf("%d/%s", code, op.name), func(t *testing.T) {
@@ -82,6 +85,7 @@ func TestRetry_OtherClientErrorsNotRetried(t *testing.T) {
 }
 
 func TestRetry_ServerErrorsRetriedWithSameIdempotencyKey(t *testing.T) {
+	t.Parallel()
 	for _, code := range []int{500, 502, 504, 503, 429} {
 		for _, op := range operations {
 			t.Run(fmt.Sprintf("%d/%s", code, op.name), func(t *testing.T) {
@@ -104,6 +108,7 @@ func TestRetry_ServerErrorsRetriedWithSameIdempotencyKey(t *testing.T) {
 }
 
 func TestRetry_TransportErrorRetried(t *testing.T) {
+	t.Parallel()
 	for _, op := range operations {
 		t.Run(op.name, func(t *testing.T) {
 			api := newFakeAPI(t, failFirst(1, hangUp))
@@ -120,6 +125,7 @@ func TestRetry_TransportErrorRetried(t *testing.T) {
 // A connection lost in the middle of the body is a transport error too: the 201 may have
 // minted a token, and only the replay under the same key gets it back.
 func TestRetry_TruncatedBodyRetried(t *testing.T) {
+	t.Parallel()
 	api := newFakeAPI(t, failFirst(1, func(w http.ResponseWriter, _ *http.Request) {
 		w.Header().Set("Content-Length", strconv.Itoa(len(longResponseBody)))
 		w.WriteHeader(http.StatusCreated)
@@ -149,6 +155,7 @@ func hangUpAfterWrite(w http.ResponseWriter) {
 }
 
 func TestRetry_AttemptTimeoutRetried(t *testing.T) {
+	t.Parallel()
 	api := newFakeAPI(t, failFirst(1, func(w http.ResponseWriter, r *http.Request) {
 		select {
 		case <-r.Context().Done():
@@ -166,6 +173,7 @@ func TestRetry_AttemptTimeoutRetried(t *testing.T) {
 }
 
 func TestRetry_StopsWhenContextEnds(t *testing.T) {
+	t.Parallel()
 	t.Run("during the wait", func(t *testing.T) {
 		api := newFakeAPI(t, func(w http.ResponseWriter, _ *http.Request, _ int) {
 			reply(w, http.StatusServiceUnavailable, errorBody("unavailable", "later"), "Retry-After", "30")
@@ -211,6 +219,7 @@ func TestRetry_StopsWhenContextEnds(t *testing.T) {
 }
 
 func TestRetry_MaxRetriesBoundsAttempts(t *testing.T) {
+	t.Parallel()
 	for _, tt := range []struct {
 		maxRetries int
 		failure    func(http.ResponseWriter, *http.Request)

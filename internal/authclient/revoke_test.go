@@ -10,6 +10,7 @@ import (
 )
 
 func TestRevokeToken_Request(t *testing.T) {
+	t.Parallel()
 	api := newFakeAPI(t, issueAnswers)
 	if err := api.client().RevokeToken(context.Background(), shortID, longSecret); err != nil {
 		t.Fatal(err)
@@ -28,6 +29,7 @@ func TestRevokeToken_Request(t *testing.T) {
 }
 
 func TestRevokeToken_RejectsBadTokenID(t *testing.T) {
+	t.Parallel()
 	api := newFakeAPI(t, issueAnswers)
 	c := api.client()
 	for _, id := range []string{"", "lt_short", "xx_ABCDEFGHIJKLMNOP", "lt_ABCDEFGHIJKLMNOP/../../long", "lt_ABCDEFGHIJKLMNOP?x=1", "lt_ABCDEFGHIJKLMNOP%2F", "../lt_ABCDEFGHIJKLMNOP"} {
@@ -41,6 +43,7 @@ func TestRevokeToken_RejectsBadTokenID(t *testing.T) {
 }
 
 func TestRevokeToken_NotFound(t *testing.T) {
+	t.Parallel()
 	api := newFakeAPI(t, func(w http.ResponseWriter, _ *http.Request, _ int) {
 		reply(w, http.StatusNotFound, errorBody("not_found", "no such token"))
 	})

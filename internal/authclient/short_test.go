@@ -11,6 +11,7 @@ import (
 )
 
 func TestIssueShortTermToken_Request(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		name string
 		in   authclient.IssueShortTermTokenInput
@@ -60,6 +61,7 @@ func TestIssueShortTermToken_Request(t *testing.T) {
 }
 
 func TestIssueShortTermToken_RequiresLongTermToken(t *testing.T) {
+	t.Parallel()
 	api := newFakeAPI(t, issueAnswers)
 	if _, err := api.client().IssueShortTermToken(context.Background(), authclient.IssueShortTermTokenInput{}); err == nil {
 		t.Fatal("no error without a long-term token")

@@ -8,6 +8,7 @@ import (
 
 // The hand-written check must accept exactly what the contract's pattern accepts.
 func TestTokenIDFormatMatchesPattern(t *testing.T) {
+	t.Parallel()
 	inputs := []string{
 		"", "lt_", "st_", "lt_" + strings.Repeat("a", 15), "lt_" + strings.Repeat("a", 16), "lt_" + strings.Repeat("Z9", 32),
 		"lt_" + strings.Repeat("a", 65), "st_ABCDEFGHIJKLMNOP0003", "xt_ABCDEFGHIJKLMNOP0003", "lt_ABCDEFGHIJKLMN-P0003",

@@ -11,6 +11,7 @@ import (
 )
 
 func TestControls(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t)
 	get := func(path string) reply { return h.do(req{method: http.MethodGet, path: path}) }
 	post := func(path string, body any) reply { return h.do(req{path: path, body: body}) }
@@ -135,6 +136,7 @@ func decodeStrictly[T any](t *testing.T, r reply) T {
 }
 
 func TestClockControlNeedsManualClock(t *testing.T) {
+	t.Parallel()
 	srv, err := New(Options{TestControls: true})
 	if err != nil {
 		t.Fatal(err)
@@ -146,6 +148,7 @@ func TestClockControlNeedsManualClock(t *testing.T) {
 }
 
 func TestControlsOffByDefault(t *testing.T) {
+	t.Parallel()
 	srv, err := New(Options{})
 	if err != nil {
 		t.Fatal(err)

@@ -12,6 +12,7 @@ import (
 )
 
 func TestFaultStatus(t *testing.T) {
+	t.Parallel()
 	cases := []struct {
 		fault Fault
 		code  string
@@ -58,6 +59,7 @@ func TestFaultStatus(t *testing.T) {
 }
 
 func TestFaultTimesOrderAndClear(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t)
 	h.srv.InjectFault(OpIssueLong, Fault{Status: 503, Times: 2})
 	h.srv.InjectFault(OpIssueLong, Fault{Status: 429})
@@ -76,6 +78,7 @@ func TestFaultTimesOrderAndClear(t *testing.T) {
 }
 
 func TestFaultDelayAbandoned(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t)
 	h.srv.InjectFault(OpIssueLong, Fault{Delay: 2 * time.Second})
 	impatient := &http.Client{Timeout: 100 * time.Millisecond}
@@ -122,6 +125,7 @@ func (w *hijackRecorder) Hijack() (net.Conn, *bufio.ReadWriter, error) {
 // TestFaultAbandonedClosesConnection: a request whose client left during the delay gets
 // no answer at all, not the implicit 200 that net/http would send for a silent handler.
 func TestFaultAbandonedClosesConnection(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t)
 	h.srv.InjectFault(OpRevoke, Fault{Delay: time.Second})
 	ctx, cancel := context.WithCancel(context.Background())
@@ -138,6 +142,7 @@ func TestFaultAbandonedClosesConnection(t *testing.T) {
 }
 
 func TestFaultDelayThenAnswer(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t)
 	h.srv.InjectFault(OpIssueShort, Fault{Delay: 50 * time.Millisecond, Status: 503})
 	_, secret := h.mustLong("app")
@@ -149,6 +154,7 @@ func TestFaultDelayThenAnswer(t *testing.T) {
 }
 
 func TestFaultDropConnection(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t)
 	h.srv.InjectFault(OpIssueLong, Fault{DropConnection: true})
 	// A fresh connection: Go's transport would silently retry a request carrying an
@@ -173,6 +179,7 @@ func TestFaultDropConnection(t *testing.T) {
 }
 
 func TestFaultAfterProcessing(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t)
 	_, secret := h.mustLong("app")
 	h.srv.InjectFault(OpIssueShort, Fault{Status: 500, AfterProcessing: true})

@@ -77,6 +77,7 @@ func FuzzParseLongRequest(f *testing.F) {
 // finding: with several unknown fields, the error named one at random (map order), so the
 // same body could get different answers.
 func TestParseObjectNamesFaultsInOrder(t *testing.T) {
+	t.Parallel()
 	for range 20 {
 		_, e := parseLongRequest([]byte(`{"zz":1,"b":1,"a":1,"grant_type":"client_credentials","client_id":"app"}`))
 		if e == nil || e.message != `unknown field "a"` {

@@ -10,6 +10,7 @@ import (
 )
 
 func TestIdempotentReplayLong(t *testing.T) {
+	t.Parallel()
 	k := testKeys()
 	cases := []struct {
 		name string
@@ -59,6 +60,7 @@ func TestIdempotentReplayLong(t *testing.T) {
 }
 
 func TestIdempotentReplayShort(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t)
 	_, secret := h.mustLong("app")
 	body := map[string]any{"ttl_seconds": 120, "scopes": []string{"data:read"}}
@@ -82,6 +84,7 @@ func TestIdempotentReplayShort(t *testing.T) {
 }
 
 func TestIdempotencyKeyReusedWithAnotherBody(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t)
 	if r := h.issueLong(longBody("app", appSecret, "name", "a"), "Idempotency-Key", "k"); r.status != 201 {
 		t.Fatalf("first: %d %s", r.status, r.raw)
@@ -93,6 +96,7 @@ func TestIdempotencyKeyReusedWithAnotherBody(t *testing.T) {
 }
 
 func TestIdempotencyScopedByCallerAndWindow(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t)
 	a := h.issueLong(longBody("app", appSecret), "Idempotency-Key", "shared")
 	b := h.issueLong(longBody("other", otherSecret), "Idempotency-Key", "shared")
@@ -115,6 +119,7 @@ func TestIdempotencyScopedByCallerAndWindow(t *testing.T) {
 }
 
 func TestIdempotentReplayOfAnError(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t)
 	body := map[string]any{"grant_type": "client_credentials", "client_id": "app", "otp_code": "999999"}
 	first := h.issueLong(body, "Idempotency-Key", "k")
@@ -136,6 +141,7 @@ func wantErrorReplay(t *testing.T, again, first reply) {
 }
 
 func TestIdempotencyValidationErrorsAreNotStored(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t)
 	wantError(t, h.issueLong(longBody("app", appSecret, "ttl_days", 0), "Idempotency-Key", "k"), 400, codeInvalidRequest)
 	if r := h.issueLong(longBody("app", appSecret), "Idempotency-Key", "k"); r.status != 201 {
@@ -144,6 +150,7 @@ func TestIdempotencyValidationErrorsAreNotStored(t *testing.T) {
 }
 
 func TestIdempotencyInProgress(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t)
 	h.srv.InjectFault(OpIssueLong, Fault{Delay: 300 * time.Millisecond})
 	body := longBody("app", appSecret)
@@ -183,6 +190,7 @@ func TestIdempotencyInProgress(t *testing.T) {
 }
 
 func TestIdempotencyFaultsAreNotStored(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t)
 	h.srv.InjectFault(OpIssueLong, Fault{Status: http.StatusServiceUnavailable})
 	wantError(t, h.issueLong(longBody("app", appSecret), "Idempotency-Key", "k"), 503, codeUnavailable)

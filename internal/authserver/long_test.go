@@ -15,6 +15,7 @@ import (
 var longIDRe = regexp.MustCompile(`^lt_[A-Za-z0-9]{16,64}$`)
 
 func TestIssueLongMechanisms(t *testing.T) {
+	t.Parallel()
 	k := testKeys()
 	cases := []struct {
 		name string
@@ -77,6 +78,7 @@ func TestIssueLongMechanisms(t *testing.T) {
 }
 
 func TestIssueLongRequestErrors(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t)
 	scopes65 := make([]string, 65)
 	for i := range scopes65 {
@@ -159,6 +161,7 @@ func TestIssueLongRequestErrors(t *testing.T) {
 }
 
 func TestIssueLongTransportRules(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t)
 	body := `{"grant_type":"client_credentials","client_id":"app","client_secret":"` + appSecret + `"}`
 	t.Run("content type", func(t *testing.T) {
@@ -190,6 +193,7 @@ func TestIssueLongTransportRules(t *testing.T) {
 }
 
 func TestScopesAndTTL(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t)
 	r := h.issueLong(longBody("app", appSecret, "scopes", []string{"data:write"}, "ttl_days", 1))
 	if r.status != 201 || fmt.Sprint(r.body["scopes"]) != "[data:write]" || r.str("expires_at") != "2030-01-03T03:04:05Z" {
@@ -206,6 +210,7 @@ func TestScopesAndTTL(t *testing.T) {
 }
 
 func TestOTPWorksOnce(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t)
 	otp := func(extra ...any) map[string]any {
 		return withFields(map[string]any{"grant_type": "client_credentials", "client_id": "app", "otp_code": "123456"}, extra...)
@@ -234,6 +239,7 @@ func TestOTPWorksOnce(t *testing.T) {
 }
 
 func TestAssertionRules(t *testing.T) {
+	t.Parallel()
 	k := testKeys()
 	h := newHarness(t)
 	es := func(edit func(jwt.MapClaims)) string { return h.assertion(jwt.SigningMethodES256, k.ec, edit) }
@@ -314,6 +320,7 @@ func TestAssertionRules(t *testing.T) {
 }
 
 func TestTokenExchange(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t)
 	_, secret := h.mustLong("app", "scopes", []string{"tokens:write", "data:read", "data:write"})
 	exchange := func(jwtToken string, extra ...any) reply {
@@ -373,6 +380,7 @@ func TestTokenExchange(t *testing.T) {
 }
 
 func TestRotationWithGrace(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t)
 	oldID, oldSecret := h.mustLong("app")
 	childBefore, _ := h.mustShort(oldSecret, map[string]any{"ttl_seconds": 3600})
@@ -422,6 +430,7 @@ func TestRotationWithGrace(t *testing.T) {
 }
 
 func TestRotationCases(t *testing.T) {
+	t.Parallel()
 	t.Run("no grace revokes at once with children", func(t *testing.T) {
 		h := newHarness(t)
 		oldID, oldSecret := h.mustLong("app")
@@ -480,6 +489,7 @@ func TestRotationCases(t *testing.T) {
 }
 
 func TestTokensListing(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t)
 	a, secret := h.mustLong("app")
 	h.clock.Advance(time.Second)

@@ -17,6 +17,7 @@ func (f *fakeMonotonic) install(h *harness) {
 }
 
 func TestRateLimitPerClient(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t, func(o *Options) { o.RateLimit = RateLimit{PerSecond: 0.5, Burst: 2} })
 	mono := &fakeMonotonic{now: time.Unix(0, 0)}
 	mono.install(h)
@@ -63,6 +64,7 @@ func TestRateLimitPerClient(t *testing.T) {
 // TestRateLimitRealTime: with the limiter's real clock, a bucket refills as real time
 // passes while the server's manual clock stands still.
 func TestRateLimitRealTime(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t, func(o *Options) { o.RateLimit = RateLimit{PerSecond: 20, Burst: 1} })
 	if r := h.issueLong(longBody("app", appSecret)); r.status != 201 {
 		t.Fatalf("first request: %d %s", r.status, r.raw)
@@ -86,6 +88,7 @@ func TestRateLimitRealTime(t *testing.T) {
 }
 
 func TestRateLimiterDefaults(t *testing.T) {
+	t.Parallel()
 	cases := []struct {
 		cfg         RateLimit
 		rate, burst float64

@@ -7,6 +7,7 @@ import (
 )
 
 func TestRevokeCascadesToShortTokens(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t)
 	longID, secret := h.mustLong("app")
 	s1, jwt1 := h.mustShort(secret, nil)
@@ -33,6 +34,7 @@ func TestRevokeCascadesToShortTokens(t *testing.T) {
 }
 
 func TestRevokeCascadesToReplacedTokenInGrace(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t)
 	oldID, oldSecret := h.mustLong("app")
 	oldChild, _ := h.mustShort(oldSecret, nil)
@@ -57,6 +59,7 @@ func TestRevokeCascadesToReplacedTokenInGrace(t *testing.T) {
 }
 
 func TestRevokeDoesNotTouchReplacedTokenAfterGrace(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t)
 	oldID, _ := h.mustLong("app")
 	r := h.issueLong(longBody("app", appSecret, "rotate_token_id", oldID, "grace_period_seconds", 60))
@@ -69,6 +72,7 @@ func TestRevokeDoesNotTouchReplacedTokenAfterGrace(t *testing.T) {
 }
 
 func TestRevokeSelfAlways(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t)
 	longID, secret := h.mustLong("app", "ttl_days", 1)
 	shortID, jwtToken := h.mustShort(secret, map[string]any{"ttl_seconds": 60})
@@ -93,6 +97,7 @@ func TestRevokeSelfAlways(t *testing.T) {
 }
 
 func TestRevokeAuthorization(t *testing.T) {
+	t.Parallel()
 	type setup struct {
 		h                      *harness
 		appLong, appLongSecret string // scopes tokens:write data:read

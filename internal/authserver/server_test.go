@@ -9,6 +9,7 @@ import (
 )
 
 func TestRequestID(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t)
 	cases := []struct {
 		name, sent string
@@ -38,6 +39,7 @@ func TestRequestID(t *testing.T) {
 }
 
 func TestManualClock(t *testing.T) {
+	t.Parallel()
 	c := NewManualClock(t0)
 	c.Advance(time.Minute)
 	if !c.Now().Equal(t0.Add(time.Minute)) {
@@ -59,6 +61,7 @@ func TestManualClock(t *testing.T) {
 
 // TestConcurrentRequests runs many requests at once (meaningful under -race).
 func TestConcurrentRequests(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t)
 	_, secret := h.mustLong("app")
 	var wg sync.WaitGroup
@@ -94,6 +97,7 @@ func TestConcurrentRequests(t *testing.T) {
 
 // TestLogsHoldNoSecrets exercises every path and checks the log for credentials.
 func TestLogsHoldNoSecrets(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t)
 	longR := h.issueLong(longBody("app", appSecret), "X-Request-Id", "rid-1")
 	secret := longR.str("token")

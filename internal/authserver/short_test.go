@@ -15,6 +15,7 @@ import (
 var shortIDRe = regexp.MustCompile(`^st_[A-Za-z0-9]{16,64}$`)
 
 func TestIssueShortJWT(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t)
 	longID, secret := h.mustLong("app", "scopes", []string{"tokens:write", "data:read", "data:write"})
 	cases := []struct {
@@ -69,6 +70,7 @@ func TestIssueShortJWT(t *testing.T) {
 }
 
 func TestIssueShortCappedByParentExpiry(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t, func(o *Options) { o.Issuer = "custom-issuer" })
 	_, secret := h.mustLong("app", "ttl_days", 1)
 	h.clock.Advance(24*time.Hour - 10*time.Minute)
@@ -85,6 +87,7 @@ func TestIssueShortCappedByParentExpiry(t *testing.T) {
 }
 
 func TestIssueShortErrors(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t)
 	_, secret := h.mustLong("app", "scopes", []string{"data:read"})
 	_, jwtToken := h.mustShort(secret, nil)

@@ -13,6 +13,7 @@ import (
 )
 
 func TestStateFileRoundTrip(t *testing.T) {
+	t.Parallel()
 	path := filepath.Join(t.TempDir(), "state.json")
 	withState := func(o *Options) { o.StatePath = path }
 	h := newHarness(t, withState)
@@ -88,6 +89,7 @@ func TestStateFileRoundTrip(t *testing.T) {
 }
 
 func TestStateFileErrors(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	bad := filepath.Join(dir, "bad.json")
 	if err := os.WriteFile(bad, []byte("{not json"), 0o600); err != nil {
@@ -102,6 +104,7 @@ func TestStateFileErrors(t *testing.T) {
 }
 
 func TestClientConfigValidation(t *testing.T) {
+	t.Parallel()
 	cases := []struct {
 		name string
 		cfg  ClientConfig
