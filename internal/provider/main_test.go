@@ -62,7 +62,7 @@ var testScratch string
 // "-" it accepts only with that host.
 func chooseCLI() error {
 	var stderr bytes.Buffer
-	find := exec.Command(filepath.Join("..", "..", "scripts", "find-terraform.sh"))
+	find := exec.Command("../../scripts/find-terraform.sh")
 	find.Stderr = &stderr
 	out, err := find.Output()
 	if err != nil {
