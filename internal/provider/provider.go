@@ -9,6 +9,7 @@ import (
 
 	"github.com/hashicorp/terraform-plugin-framework-validators/int64validator"
 	"github.com/hashicorp/terraform-plugin-framework-validators/stringvalidator"
+	"github.com/hashicorp/terraform-plugin-framework/action"
 	"github.com/hashicorp/terraform-plugin-framework/datasource"
 	"github.com/hashicorp/terraform-plugin-framework/diag"
 	"github.com/hashicorp/terraform-plugin-framework/ephemeral"
@@ -29,6 +30,7 @@ var (
 	_ provider.ProviderWithConfigValidators   = (*authProvider)(nil)
 	_ provider.ProviderWithEphemeralResources = (*authProvider)(nil)
 	_ provider.ProviderWithFunctions          = (*authProvider)(nil)
+	_ provider.ProviderWithActions            = (*authProvider)(nil)
 )
 
 // authProvider is the provider implementation. Its fields are the seams that tests control.
@@ -169,6 +171,7 @@ func (p *authProvider) Configure(ctx context.Context, req provider.ConfigureRequ
 	}
 	resp.ResourceData = data
 	resp.EphemeralResourceData = data
+	resp.ActionData = data
 }
 
 func (p *authProvider) Resources(context.Context) []func() resource.Resource {
@@ -180,6 +183,13 @@ func (p *authProvider) Resources(context.Context) []func() resource.Resource {
 func (p *authProvider) EphemeralResources(context.Context) []func() ephemeral.EphemeralResource {
 	return []func() ephemeral.EphemeralResource{
 		NewShortTermTokenEphemeralResource,
+	}
+}
+
+// Actions need Terraform 1.14; older CLIs never ask for them.
+func (p *authProvider) Actions(context.Context) []func() action.Action {
+	return []func() action.Action{
+		NewRevokeTokenAction,
 	}
 }
 
