@@ -5,7 +5,10 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-tf=$(scripts/find-terraform.sh)
+# The action's page needs a CLI >= 1.14; tools/tfplugindocs.sh finds the same one through
+# TF_ACC_TERRAFORM_PATH.
+tf=$(tools/terraform-for-actions.sh)
+export TF_ACC_TERRAFORM_PATH=$tf
 rendered=.build/docs-check
 # terraform fmt needs no CLI configuration; a missing one would only add warnings.
 export TF_CLI_CONFIG_FILE=/dev/null CHECKPOINT_DISABLE=1
