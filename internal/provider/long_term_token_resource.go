@@ -13,9 +13,11 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/diag"
 	"github.com/hashicorp/terraform-plugin-framework/path"
 	"github.com/hashicorp/terraform-plugin-framework/resource"
+	"github.com/hashicorp/terraform-plugin-framework/resource/identityschema"
 	"github.com/hashicorp/terraform-plugin-framework/resource/schema"
 	"github.com/hashicorp/terraform-plugin-framework/resource/schema/int64default"
 	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
+	"github.com/hashicorp/terraform-plugin-framework/tfsdk"
 	"github.com/hashicorp/terraform-plugin-framework/types"
 	"github.com/hashicorp/terraform-plugin-log/tflog"
 
@@ -25,6 +27,7 @@ import (
 var (
 	_ resource.Resource                   = (*longTermTokenResource)(nil)
 	_ resource.ResourceWithConfigure      = (*longTermTokenResource)(nil)
+	_ resource.ResourceWithIdentity       = (*longTermTokenResource)(nil)
 	_ resource.ResourceWithImportState    = (*longTermTokenResource)(nil)
 	_ resource.ResourceWithModifyPlan     = (*longTermTokenResource)(nil)
 	_ resource.ResourceWithValidateConfig = (*longTermTokenResource)(nil)
@@ -65,8 +68,36 @@ type longTermTokenModel struct {
 	Timeouts               timeouts.Value `tfsdk:"timeouts"`
 }
 
+// longTermTokenIdentity is the resource identity (Terraform 1.12, OpenTofu 1.12 or later):
+// the instance's id, which is the token id.
+type longTermTokenIdentity struct {
+	TokenID types.String `tfsdk:"token_id"`
+}
+
 func (r *longTermTokenResource) Metadata(_ context.Context, req resource.MetadataRequest, resp *resource.MetadataResponse) {
 	resp.TypeName = req.ProviderTypeName + "_long_term_token"
+	// A rotation replaces the token in place: the instance then holds another token id, so
+	// its identity changes with it. Without this the framework refuses the new identity.
+	resp.ResourceBehavior.MutableIdentity = true
+}
+
+func (r *longTermTokenResource) IdentitySchema(_ context.Context, _ resource.IdentitySchemaRequest, resp *resource.IdentitySchemaResponse) {
+	resp.IdentitySchema = identityschema.Schema{
+		Attributes: map[string]identityschema.Attribute{
+			"token_id": identityschema.StringAttribute{
+				Description: "The token's id (`lt_…`), the same as the `token_id` attribute; it changes when the token rotates. " +
+					"A placeholder left by an issuance whose answer was lost has its `id` (`pending-issue:…`) instead.",
+				RequiredForImport: true,
+			},
+		},
+	}
+}
+
+// setIdentity records the identity of an instance whose id is id. Every operation that writes
+// state sets it: a CLI without resource identity sends none, and the framework rejects an
+// answer without one.
+func setIdentity(ctx context.Context, identity *tfsdk.ResourceIdentity, id types.String) diag.Diagnostics {
+	return identity.Set(ctx, longTermTokenIdentity{TokenID: id})
 }
 
 func (r *longTermTokenResource) Schema(ctx context.Context, _ resource.SchemaRequest, resp *resource.SchemaResponse) {
@@ -255,6 +286,7 @@ func (r *longTermTokenResource) Create(ctx context.Context, req resource.CreateR
 		placeholder, diags := issueInDoubt(plan, in, err)
 		resp.Diagnostics.Append(diags...)
 		resp.Diagnostics.Append(resp.State.Set(ctx, &placeholder)...)
+		resp.Diagnostics.Append(setIdentity(ctx, resp.Identity, placeholder.ID)...)
 		return
 	}
 	if err != nil {
@@ -265,6 +297,7 @@ func (r *longTermTokenResource) Create(ctx context.Context, req resource.CreateR
 	tflog.Info(ctx, "issued long-term token", map[string]any{"token_id": tok.TokenID, "mechanism": in.StepUp.Mechanism().String()})
 	resp.Diagnostics.Append(plan.setIssued(ctx, tok)...)
 	resp.Diagnostics.Append(resp.State.Set(ctx, &plan)...)
+	resp.Diagnostics.Append(setIdentity(ctx, resp.Identity, plan.ID)...)
 }
 
 // apiContext prepares one operation that calls the API: its client, a context that masks
@@ -281,8 +314,17 @@ func (r *longTermTokenResource) apiContext(ctx context.Context, timeout func(con
 	return ctx, cancel, client, diags
 }
 
-// Read calls no API: there is no read endpoint, and the state is the record.
-func (r *longTermTokenResource) Read(context.Context, resource.ReadRequest, *resource.ReadResponse) {}
+// Read calls no API: there is no read endpoint, and the state is the record. It only sets
+// the identity from the state's id, which a state written without identity (by an older
+// CLI or provider version) lacks.
+func (r *longTermTokenResource) Read(ctx context.Context, req resource.ReadRequest, resp *resource.ReadResponse) {
+	var id types.String
+	resp.Diagnostics.Append(req.State.GetAttribute(ctx, path.Root("id"), &id)...)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	resp.Diagnostics.Append(setIdentity(ctx, resp.Identity, id)...)
+}
 
 func (r *longTermTokenResource) Update(ctx context.Context, req resource.UpdateRequest, resp *resource.UpdateResponse) {
 	var plan, state longTermTokenModel
@@ -294,6 +336,7 @@ func (r *longTermTokenResource) Update(ctx context.Context, req resource.UpdateR
 	// ModifyPlan decided: a known planned token means no rotation, only local arguments changed.
 	if !plan.Token.IsUnknown() {
 		resp.Diagnostics.Append(resp.State.Set(ctx, &plan)...)
+		resp.Diagnostics.Append(setIdentity(ctx, resp.Identity, plan.ID)...)
 		return
 	}
 	ctx, cancel, client, diags := r.apiContext(ctx, plan.Timeouts.Update, state.Token.ValueString())
@@ -316,6 +359,7 @@ func (r *longTermTokenResource) Update(ctx context.Context, req resource.UpdateR
 	ctx = maskSecrets(ctx, tok.Token)
 	resp.Diagnostics.Append(plan.setIssued(ctx, tok)...)
 	resp.Diagnostics.Append(resp.State.Set(ctx, &plan)...)
+	resp.Diagnostics.Append(setIdentity(ctx, resp.Identity, plan.ID)...)
 }
 
 func (r *longTermTokenResource) Delete(ctx context.Context, req resource.DeleteRequest, resp *resource.DeleteResponse) {
@@ -361,12 +405,25 @@ func (r *longTermTokenResource) Delete(ctx context.Context, req resource.DeleteR
 	}
 }
 
+// ImportState adopts a token by its id: from `terraform import`, an import block's id, or an
+// import block's identity (Terraform 1.12, OpenTofu 1.12 or later). Its secret stays unknown
+// until the next apply rotates it.
 func (r *longTermTokenResource) ImportState(ctx context.Context, req resource.ImportStateRequest, resp *resource.ImportStateResponse) {
-	if !authclient.IsLongTermTokenID(req.ID) {
-		resp.Diagnostics.AddError("Invalid import id",
-			fmt.Sprintf("%q is not a long-term token id; use the id of the token, such as lt_0123456789abcdef.", req.ID))
+	id, summary := types.StringValue(req.ID), "Invalid import id"
+	if req.ID == "" && req.Identity != nil {
+		var identity longTermTokenIdentity
+		resp.Diagnostics.Append(req.Identity.Get(ctx, &identity)...)
+		if resp.Diagnostics.HasError() {
+			return
+		}
+		id, summary = identity.TokenID, "Invalid import identity"
+	}
+	if !authclient.IsLongTermTokenID(id.ValueString()) {
+		resp.Diagnostics.AddError(summary,
+			fmt.Sprintf("%q is not a long-term token id; use the id of the token, such as lt_0123456789abcdef.", id.ValueString()))
 		return
 	}
-	resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root("id"), req.ID)...)
-	resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root("token_id"), req.ID)...)
+	resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root("id"), id)...)
+	resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root("token_id"), id)...)
+	resp.Diagnostics.Append(setIdentity(ctx, resp.Identity, id)...)
 }
