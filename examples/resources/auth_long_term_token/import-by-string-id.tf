@@ -1,4 +1,4 @@
-# Terraform 1.5 and later: adopt an existing token by its id with an import block.
+# Terraform 1.5 and later (and OpenTofu): adopt an existing token by its id with an import block.
 # Its secret cannot be read back, so the apply after the import rotates it.
 import {
   to = auth_long_term_token.ci
