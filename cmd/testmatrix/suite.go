@@ -44,7 +44,7 @@ func runSuite(c cli, pkg string, race bool, only string) (run, error) {
 	if only != "" {
 		args = append(args, "-run", only)
 	}
-	cmd := exec.Command("go", append(args, pkg)...)
+	cmd := exec.Command("go", append(args, pkg)...) //nolint:gosec // G204: go test of the package and tests the developer named
 	tfrc, err := filepath.Abs("scripts/test.tfrc")
 	if err != nil {
 		return run{}, err
