@@ -406,6 +406,25 @@ func (e *testEnv) expectMechanism(addr, mechanism string) serverCheck {
 
 var expectRotationKey = []string{"token", "token_id", "expires_at"}
 
+// expectServerTokenActive checks that the server holds the token of auth_long_term_token.test
+// (tokenAddr) as active: state and server agree on which token is live.
+func (e *testEnv) expectServerTokenActive() serverCheck {
+	return func(state *tfjson.State) error {
+		id, err := stateAttr(state, tokenAddr, "token_id")
+		if err != nil {
+			return err
+		}
+		rec, ok := e.server.Token(id)
+		if !ok {
+			return fmt.Errorf("server has no token %s (%s)", id, tokenAddr)
+		}
+		if rec.State != authserver.StateActive {
+			return fmt.Errorf("server token %s is %s, want %s", id, rec.State, authserver.StateActive)
+		}
+		return nil
+	}
+}
+
 // expectRotation is the plan of an in-place rotation: an update whose new secret, id and
 // expiry are unknown.
 func expectRotation(addr string) []plancheck.PlanCheck {

@@ -183,7 +183,7 @@ func TestAccLongTermToken_identityImportThenRotate(t *testing.T) {
 				Config:           config(0, "2"),
 				ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: expectRotation(tokenAddr)},
 				ConfigStateChecks: append([]statecheck.StateCheck{
-					e.expectServerToken(tokenAddr, authserver.StateActive),
+					e.expectServerTokenActive(),
 					e.expectActiveLongTermTokensMatchState(),
 					rotatedID.AddStateValue(tokenAddr, tfjsonpath.New("token_id")),
 					keptID.AddStateValue(tokenAddr, tfjsonpath.New("token_id")),

@@ -108,7 +108,7 @@ resource "auth_long_term_token" "test" {
 						statecheck.ExpectKnownValue(tokenAddr, tfjsonpath.New("expires_at"), knownvalue.StringExact(testT0.Add(90*24*time.Hour).Format(time.RFC3339))),
 						statecheck.ExpectKnownValue(tokenAddr, tfjsonpath.New("issued_at"), knownvalue.StringRegexp(rfc3339Regexp)),
 						statecheck.ExpectKnownValue(tokenAddr, tfjsonpath.New("rotated_from"), knownvalue.Null()),
-						e.expectServerToken(tokenAddr, authserver.StateActive),
+						e.expectServerTokenActive(),
 						e.expectMechanism(tokenAddr, tc.mechanism),
 						e.tokenWorks(tokenAddr),
 					},
@@ -175,7 +175,7 @@ func TestAccLongTermToken_rotationTriggers(t *testing.T) {
 						ConfigStateChecks: []statecheck.StateCheck{
 							// Before tokenWorks, which sends requests of its own.
 							e.expectRequests(map[authserver.Operation]int{authserver.OpIssueLong: 2, authserver.OpRevoke: 0}),
-							e.expectServerToken(tokenAddr, authserver.StateActive),
+							e.expectServerTokenActive(),
 							e.tokenWorks(tokenAddr),
 							serverCheck(func(s *tfjson.State) error {
 								from, _ := stateAttr(s, tokenAddr, "rotated_from")
@@ -713,24 +713,6 @@ func TestReplacedTokenGone(t *testing.T) {
 		if got := replacedTokenGone(tc.err); got != tc.want {
 			t.Errorf("%s: replacedTokenGone = %v, want %v", name, got, tc.want)
 		}
-	}
-}
-
-// expectServerToken checks that the server holds the state's token of address in the given state.
-func (e *testEnv) expectServerToken(address string, want authserver.TokenState) serverCheck {
-	return func(state *tfjson.State) error {
-		id, err := stateAttr(state, address, "token_id")
-		if err != nil {
-			return err
-		}
-		rec, ok := e.server.Token(id)
-		if !ok {
-			return fmt.Errorf("server has no token %s (%s)", id, address)
-		}
-		if rec.State != want {
-			return fmt.Errorf("server token %s is %s, want %s", id, rec.State, want)
-		}
-		return nil
 	}
 }
 

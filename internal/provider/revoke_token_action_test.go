@@ -123,7 +123,7 @@ func TestAccRevokeTokenAction_endsOverlap(t *testing.T) {
 				}},
 				ConfigStateChecks: []statecheck.StateCheck{
 					capture(&first),
-					e.expectServerToken(tokenAddr, authserver.StateActive),
+					e.expectServerTokenActive(),
 					e.expectRequests(map[authserver.Operation]int{authserver.OpRevoke: 0}),
 				},
 			},
@@ -135,7 +135,7 @@ func TestAccRevokeTokenAction_endsOverlap(t *testing.T) {
 					expectActionInvocations(previousAction),
 				}},
 				ConfigStateChecks: []statecheck.StateCheck{
-					e.expectServerToken(tokenAddr, authserver.StateActive),
+					e.expectServerTokenActive(),
 					e.expectRequests(map[authserver.Operation]int{authserver.OpRevoke: 0}),
 				},
 			},
@@ -147,7 +147,7 @@ func TestAccRevokeTokenAction_endsOverlap(t *testing.T) {
 				)},
 				ConfigStateChecks: []statecheck.StateCheck{
 					e.expectRevokedAtOnce(&first),
-					e.expectServerToken(tokenAddr, authserver.StateActive),
+					e.expectServerTokenActive(),
 					expectConsumerHoldsToken(),
 					e.expectRequests(map[authserver.Operation]int{authserver.OpRevoke: 1}),
 				},
