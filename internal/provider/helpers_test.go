@@ -458,40 +458,82 @@ func fuzzJWT(header, claims string) string {
 	return enc([]byte(header)) + "." + enc([]byte(claims)) + ".c2lnbmF0dXJl"
 }
 
-// featureVersion skips a test below the CLI version that a feature needs, naming the feature
-// and the version (tfversion.SkipBelow names neither): only a CLI accepted on purpose below
-// 1.10 (TEST_TERRAFORM_MIN_VERSION, for make testcompat and cmd/testmatrix) is that old.
-type featureVersion struct {
-	feature string // plural, as in "ephemeral resources need ..."
-	minimum *version.Version
+// cliFeature skips a test on a CLI that lacks a feature, naming the feature and the version it
+// needs (tfversion.SkipBelow names neither). Terraform and OpenTofu number their releases
+// apart, so each has its own minimum; a nil openTofu minimum means OpenTofu has no such
+// feature. Only a CLI accepted on purpose (TEST_TERRAFORM_MIN_VERSION, for cmd/testmatrix)
+// can lack one that make test's CLI has.
+type cliFeature struct {
+	name                string
+	terraform, openTofu *version.Version
 }
 
-var _ tfversion.TerraformVersionCheck = featureVersion{}
+var _ tfversion.TerraformVersionCheck = cliFeature{}
 
 var (
-	ephemeralResources = featureVersion{"ephemeral resources", tfversion.Version1_10_0}
+	ephemeralResources = cliFeature{"ephemeral resources", tfversion.Version1_10_0, version.Must(version.NewVersion("1.11.0"))}
 	ephemeralVersions  = []tfversion.TerraformVersionCheck{ephemeralResources}
+	providerFunctions  = cliFeature{"provider functions", tfversion.Version1_8_0, version.Must(version.NewVersion("1.7.0"))}
+	// identityFeature: import blocks with identity, and identity in state.
+	identityFeature = cliFeature{"resource identity", tfversion.Version1_12_0, version.Must(version.NewVersion("1.12.0"))}
+	// importBlockFeature: import blocks with an id; OpenTofu has had them since its first release.
+	importBlockFeature = cliFeature{"import blocks", tfversion.Version1_5_0, version.Must(version.NewVersion("1.6.0"))}
+	actionsFeature     = cliFeature{"actions", tfversion.Version1_14_0, nil}
 )
 
-func (f featureVersion) CheckTerraformVersion(_ context.Context, req tfversion.CheckTerraformVersionRequest, resp *tfversion.CheckTerraformVersionResponse) {
-	resp.Skip = f.skipReason(req.TerraformVersion)
+// CheckTerraformVersion skips a resource.TestCase; TestMain has told which product the CLI is.
+func (f cliFeature) CheckTerraformVersion(_ context.Context, req tfversion.CheckTerraformVersionRequest, resp *tfversion.CheckTerraformVersionResponse) {
+	resp.Skip = f.skip(testCLI.openTofu, req.TerraformVersion)
 }
 
 // skipBelow is the same check for a test that runs the CLI itself, on the CLI TestMain chose.
-func (f featureVersion) skipBelow(t *testing.T) {
+func (f cliFeature) skipBelow(t *testing.T) {
 	t.Helper()
-	if reason := f.skipReason(testCLI.version); reason != "" {
+	if reason := f.skip(testCLI.openTofu, testCLI.version); reason != "" {
 		t.Skip(reason)
 	}
 }
 
-// skipReason is "" when v supports the feature; a prerelease counts as its release, as
-// tfversion.SkipBelow counts it.
-func (f featureVersion) skipReason(v *version.Version) string {
-	if v.Core().LessThan(f.minimum) {
-		return fmt.Sprintf("%s need Terraform %s or later: skipping", f.feature, f.minimum)
+// skip says why a test cannot run on the CLI at version v, or "" when it can. A prerelease
+// counts as its release, as tfversion.SkipBelow counts it.
+func (f cliFeature) skip(openTofu bool, v *version.Version) string {
+	cli, least := "Terraform", f.terraform
+	if openTofu {
+		cli, least = "OpenTofu", f.openTofu
+	}
+	switch {
+	case least == nil:
+		return fmt.Sprintf("%s: %s has none; the CLI under test is %s %s", f.name, cli, cli, v)
+	case v.Core().LessThan(least):
+		return fmt.Sprintf("%s: %s %s or later is needed; the CLI under test is %s %s", f.name, cli, least, cli, v)
 	}
 	return ""
+}
+
+func TestCLIFeatureSkip(t *testing.T) {
+	t.Parallel()
+	tests := map[string]struct {
+		feature  cliFeature
+		openTofu bool
+		version  string
+		want     string
+	}{
+		"identity on Terraform 1.12":    {feature: identityFeature, version: "1.12.0"},
+		"identity on a prerelease":      {feature: identityFeature, version: "1.12.0-beta1"},
+		"identity on Terraform 1.11":    {feature: identityFeature, version: "1.11.4", want: "resource identity: Terraform 1.12.0 or later is needed; the CLI under test is Terraform 1.11.4"},
+		"identity on OpenTofu 1.12":     {feature: identityFeature, openTofu: true, version: "1.12.6"},
+		"identity on OpenTofu 1.11":     {feature: identityFeature, openTofu: true, version: "1.11.2", want: "resource identity: OpenTofu 1.12.0 or later is needed; the CLI under test is OpenTofu 1.11.2"},
+		"import block on Terraform 1.5": {feature: importBlockFeature, version: "1.5.7"},
+		"import block on OpenTofu 1.6":  {feature: importBlockFeature, openTofu: true, version: "1.6.0"},
+		"ephemeral on Terraform 1.5":    {feature: ephemeralResources, version: "1.5.7", want: "ephemeral resources: Terraform 1.10.0 or later is needed; the CLI under test is Terraform 1.5.7"},
+		"actions on Terraform 1.14":     {feature: actionsFeature, version: "1.14.0"},
+		"actions on OpenTofu 1.15":      {feature: actionsFeature, openTofu: true, version: "1.15.0", want: "actions: OpenTofu has none; the CLI under test is OpenTofu 1.15.0"},
+	}
+	for name, tc := range tests {
+		if got := tc.feature.skip(tc.openTofu, version.Must(version.NewVersion(tc.version))); got != tc.want {
+			t.Errorf("%s: skip = %q, want %q", name, got, tc.want)
+		}
+	}
 }
 
 // builtProvider returns a CLI configuration whose dev_overrides serve the provider binary,

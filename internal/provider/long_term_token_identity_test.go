@@ -3,14 +3,10 @@ package provider
 import (
 	"context"
 	"fmt"
-	"os"
-	"os/exec"
 	"regexp"
 	"strings"
-	"sync"
 	"testing"
 
-	"github.com/hashicorp/go-version"
 	tfjson "github.com/hashicorp/terraform-json"
 	"github.com/hashicorp/terraform-plugin-testing/compare"
 	"github.com/hashicorp/terraform-plugin-testing/helper/resource"
@@ -22,59 +18,6 @@ import (
 
 	"github.com/example/terraform-provider-auth/internal/authserver"
 )
-
-// cliFeature skips a test on a CLI without a feature. Terraform and OpenTofu number their
-// releases apart, so each has its own minimum version.
-type cliFeature struct {
-	name                string
-	terraform, openTofu *version.Version
-}
-
-var (
-	// identityFeature: import blocks with identity, and identity in state.
-	identityFeature = cliFeature{
-		name:      "resource identity",
-		terraform: version.Must(version.NewVersion("1.12.0")),
-		openTofu:  version.Must(version.NewVersion("1.12.0")),
-	}
-	// importBlockFeature: import blocks with an id; OpenTofu has had them since its first release.
-	importBlockFeature = cliFeature{
-		name:      "an import block",
-		terraform: version.Must(version.NewVersion("1.5.0")),
-		openTofu:  version.Must(version.NewVersion("1.6.0")),
-	}
-)
-
-// cliIsOpenTofu reports whether the CLI that TestMain chose is OpenTofu: `version -json` says
-// only a version, the first line of `version` names the product.
-var cliIsOpenTofu = sync.OnceValues(func() (bool, error) {
-	out, err := exec.Command(os.Getenv("TF_ACC_TERRAFORM_PATH"), "version").Output() //nolint:gosec // G702: the CLI that TestMain chose
-	if err != nil {
-		return false, fmt.Errorf("CLI version: %w", err)
-	}
-	return strings.HasPrefix(string(out), "OpenTofu "), nil
-})
-
-func (f cliFeature) CheckTerraformVersion(_ context.Context, req tfversion.CheckTerraformVersionRequest, resp *tfversion.CheckTerraformVersionResponse) {
-	openTofu, err := cliIsOpenTofu()
-	if err != nil {
-		resp.Error = err
-		return
-	}
-	resp.Skip = f.skip(openTofu, req.TerraformVersion)
-}
-
-// skip says why a test cannot run on the CLI at version v, or "" when it can.
-func (f cliFeature) skip(openTofu bool, v *version.Version) string {
-	cli, least := "Terraform", f.terraform
-	if openTofu {
-		cli, least = "OpenTofu", f.openTofu
-	}
-	if v.Core().LessThan(least) {
-		return fmt.Sprintf("%s needs %s %s or later; the CLI under test is %s %s", f.name, cli, least, cli, v)
-	}
-	return ""
-}
 
 // planCheckFunc is a plan check written as a function.
 type planCheckFunc func(plan *tfjson.Plan) error
@@ -422,28 +365,4 @@ func (e *testEnv) generatedConfigImport(kind resource.ImportStateKind, addr stri
 func TestAccLongTermToken_importBlockRejectsMalformedID(t *testing.T) {
 	t.Parallel()
 	newTestEnv(t).expectMalformedImportRefused(importBlockFeature, `id = "not-a-token"`, "Invalid import id")
-}
-
-func TestCLIFeatureSkip(t *testing.T) {
-	t.Parallel()
-	tests := map[string]struct {
-		feature  cliFeature
-		openTofu bool
-		version  string
-		want     string
-	}{
-		"identity on Terraform 1.12":    {feature: identityFeature, version: "1.12.0"},
-		"identity on a prerelease":      {feature: identityFeature, version: "1.12.0-beta1"},
-		"identity on Terraform 1.11":    {feature: identityFeature, version: "1.11.4", want: "resource identity needs Terraform 1.12.0 or later; the CLI under test is Terraform 1.11.4"},
-		"identity on OpenTofu 1.12":     {feature: identityFeature, openTofu: true, version: "1.12.6"},
-		"identity on OpenTofu 1.11":     {feature: identityFeature, openTofu: true, version: "1.11.2", want: "resource identity needs OpenTofu 1.12.0 or later; the CLI under test is OpenTofu 1.11.2"},
-		"import block on Terraform 1.5": {feature: importBlockFeature, version: "1.5.7"},
-		"import block on Terraform 1.4": {feature: importBlockFeature, version: "1.4.7", want: "an import block needs Terraform 1.5.0 or later; the CLI under test is Terraform 1.4.7"},
-		"import block on OpenTofu 1.6":  {feature: importBlockFeature, openTofu: true, version: "1.6.0"},
-	}
-	for name, tc := range tests {
-		if got := tc.feature.skip(tc.openTofu, version.Must(version.NewVersion(tc.version))); got != tc.want {
-			t.Errorf("%s: skip = %q, want %q", name, got, tc.want)
-		}
-	}
 }

@@ -10,8 +10,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/hashicorp/go-version"
-	"github.com/hashicorp/terraform-exec/tfexec"
 	tfjson "github.com/hashicorp/terraform-json"
 	"github.com/hashicorp/terraform-plugin-testing/helper/resource"
 	"github.com/hashicorp/terraform-plugin-testing/plancheck"
@@ -29,43 +27,9 @@ const (
 	overlapGraceSec = 86400
 )
 
-// actionVersions skips the action tests below Terraform 1.14, the first CLI with actions
-// (OpenTofu 1.12 has none either, and reports its version below 1.14).
-var actionVersions = []tfversion.TerraformVersionCheck{featureVersionCheck{feature: "actions", minimum: tfversion.Version1_14_0}}
-
-// featureVersionCheck is tfversion.SkipBelow with a skip message that names the feature,
-// which the compatibility matrix shows as the reason.
-type featureVersionCheck struct {
-	feature string
-	minimum *version.Version
-}
-
-func (c featureVersionCheck) CheckTerraformVersion(ctx context.Context, req tfversion.CheckTerraformVersionRequest, resp *tfversion.CheckTerraformVersionResponse) {
-	tfversion.SkipBelow(c.minimum).CheckTerraformVersion(ctx, req, resp)
-	if resp.Skip != "" {
-		resp.Skip = fmt.Sprintf("%s need Terraform %s or later (this CLI is %s)", c.feature, c.minimum, req.TerraformVersion)
-	}
-}
-
-// skipWithoutActions applies actionVersions to a test that runs the CLI itself.
-func skipWithoutActions(t *testing.T, tf string) {
-	t.Helper()
-	v, err := tfexec.NewTerraform(t.TempDir(), tf)
-	if err != nil {
-		t.Fatal(err)
-	}
-	cli, _, err := v.Version(context.Background(), true)
-	if err != nil {
-		t.Fatalf("terraform version: %v", err)
-	}
-	var resp tfversion.CheckTerraformVersionResponse
-	for _, check := range actionVersions {
-		check.CheckTerraformVersion(context.Background(), tfversion.CheckTerraformVersionRequest{TerraformVersion: cli}, &resp)
-	}
-	if resp.Skip != "" {
-		t.Skip(resp.Skip)
-	}
-}
+// actionVersions skips the action tests on a CLI without actions: Terraform below 1.14, and
+// OpenTofu.
+var actionVersions = []tfversion.TerraformVersionCheck{actionsFeature}
 
 // overlapConfig is the rotation pattern: the consumer (terraform_data stands for it) gets
 // the token, and its update revokes the token that the rotation replaced, with the
@@ -274,7 +238,7 @@ action "auth_revoke_token" "leaked" {
 func TestAccRevokeTokenAction_invoke(t *testing.T) {
 	t.Parallel()
 	tf := os.Getenv("TF_ACC_TERRAFORM_PATH") // set by TestMain
-	skipWithoutActions(t, tf)
+	actionsFeature.skipBelow(t)
 	cliConfig, workDir := builtProvider(t)
 	e := newTestEnv(t)
 	leaked, revoker, bystander := e.issueDirect("deploy:read"), e.issueDirect("tokens:revoke"), e.issueDirect("deploy:read")

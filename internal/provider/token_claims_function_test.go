@@ -14,7 +14,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-testing/tfversion"
 )
 
-var functionVersions = []tfversion.TerraformVersionCheck{featureVersion{"provider functions", tfversion.Version1_8_0}}
+var functionVersions = []tfversion.TerraformVersionCheck{providerFunctions}
 
 // TestAccTokenClaims_matchesServer: the claims of a real short-term token are the server's
 // record of it.
