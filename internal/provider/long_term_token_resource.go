@@ -383,10 +383,7 @@ func (r *longTermTokenResource) Delete(ctx context.Context, req resource.DeleteR
 	// A token revokes itself; one whose secret is unknown (imported) needs the provider's.
 	bearer, credential := state.Token.ValueString(), "the token itself"
 	if bearer == "" {
-		bearer, credential = r.data.longTermToken, "the provider's long_term_token"
-		if bearer == "" {
-			bearer, credential = r.data.stepUp.AccessToken, "the provider's access_token"
-		}
+		bearer, credential = r.data.revokeCredential()
 	}
 	if bearer == "" {
 		resp.Diagnostics.AddError("Cannot revoke auth_long_term_token "+state.TokenID.ValueString(),

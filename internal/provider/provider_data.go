@@ -94,3 +94,15 @@ func maskSecrets(ctx context.Context, secrets ...string) context.Context {
 	ctx = tflog.MaskAllFieldValuesStrings(ctx, nonEmpty...)
 	return tflog.MaskMessageStrings(ctx, nonEmpty...)
 }
+
+// revokeCredential is the provider's credential for revoking a token by id: its
+// long_term_token, else its access_token; the name says which, for error messages.
+func (d *providerData) revokeCredential() (bearer, name string) {
+	if d.longTermToken != "" {
+		return d.longTermToken, "the provider's long_term_token"
+	}
+	if d.stepUp.AccessToken != "" {
+		return d.stepUp.AccessToken, "the provider's access_token"
+	}
+	return "", ""
+}

@@ -146,18 +146,6 @@ func (a *revokeTokenAction) Invoke(ctx context.Context, req action.InvokeRequest
 	}
 }
 
-// revokeCredential is the provider's credential for revoking a token by id: its
-// long_term_token, else its access_token; the name says which, for error messages.
-func (d *providerData) revokeCredential() (bearer, name string) {
-	if d.longTermToken != "" {
-		return d.longTermToken, "the provider's long_term_token"
-	}
-	if d.stepUp.AccessToken != "" {
-		return d.stepUp.AccessToken, "the provider's access_token"
-	}
-	return "", ""
-}
-
 // tokenIDValidator accepts the contract's token ids, lt_… and st_…. It never quotes the
 // value: a secret pasted by mistake must not reach an error message.
 type tokenIDValidator struct{}
