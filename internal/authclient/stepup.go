@@ -28,6 +28,9 @@ type Mechanism struct {
 	// InvalidGrantHint says what to check when the server refuses the credential with
 	// invalid_grant; "" leaves the general advice.
 	InvalidGrantHint string
+	// InvalidTokenHint says what to check when the server refuses a bearer token with
+	// invalid_token (expired, revoked or unknown); "" leaves the general advice.
+	InvalidTokenHint string
 	// MaxLength and Pattern are the contract's rule for the value (0 and nil: none);
 	// PatternRule says in words what Pattern asks for.
 	MaxLength   int
@@ -111,6 +114,9 @@ var Mechanisms = []*Mechanism{
 		Description: "A short-term token with scope `tokens:write` (env `AUTH_ACCESS_TOKEN`), grant `token_exchange`, " +
 			"typically `ephemeral.auth_short_term_token.<name>.token`.",
 		InvalidGrantHint: "The short-term token must be valid, hold scope tokens:write and belong to client_id.",
+		InvalidTokenHint: "The access_token has expired or was revoked: a short-term token lives minutes, and a long apply " +
+			"can outlive it. Configure the provider's long_term_token (with scope tokens:write) instead of access_token: " +
+			"the provider then exchanges it for a short-term token just before it issues.",
 		wire: wire{
 			held:   func(s StepUp) bool { return s.AccessToken != "" },
 			stepUp: func(v string) (StepUp, error) { return StepUp{AccessToken: v}, nil },

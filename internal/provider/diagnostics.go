@@ -70,6 +70,9 @@ func errorHint(apiErr *authclient.APIError, mechanism *authclient.Mechanism, err
 		}
 		return "Check the step-up credential."
 	case "invalid_token":
+		if mechanism != nil && mechanism.InvalidTokenHint != "" {
+			return mechanism.InvalidTokenHint
+		}
 		return "The token used is expired, revoked or unknown to the server."
 	case "insufficient_scope":
 		return "Request only scopes that the client (or the token used) holds, or use a credential with tokens:write or tokens:revoke."

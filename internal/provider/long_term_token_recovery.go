@@ -45,9 +45,9 @@ const pendingIssueIDPrefix = "pending-issue:"
 
 // issueInDoubt is Create's answer to an issuance whose outcome is unknown: an error, and a
 // placeholder for the state that holds no token but remembers the Idempotency-Key.
-func issueInDoubt(plan longTermTokenModel, in authclient.IssueLongTermTokenInput, err error) (longTermTokenModel, diag.Diagnostics) {
+func issueInDoubt(plan longTermTokenModel, in authclient.IssueLongTermTokenInput, stepUp *authclient.Mechanism, err error) (longTermTokenModel, diag.Diagnostics) {
 	var diags diag.Diagnostics
-	diags.AddError("Issue outcome unknown: auth_long_term_token", apiErrorDetail(in.StepUp.Mechanism(), err)+
+	diags.AddError("Issue outcome unknown: auth_long_term_token", apiErrorDetail(stepUp, err)+
 		"\nThe token may have been issued. Terraform keeps a tainted placeholder; the next apply replaces it: the provider "+
 		"first replays this request with the same Idempotency-Key and revokes what it minted, then issues anew.")
 	plan.setAllIssued(types.StringNull())
@@ -71,19 +71,23 @@ func (r *longTermTokenResource) revokeLostIssue(ctx context.Context, client *aut
 	}
 	in, inDiags := state.issueInput(ctx)
 	diags.Append(inDiags...)
-	diags.Append(r.data.requireStepUp("settle the issuance in doubt")...)
 	if diags.HasError() {
 		return diags
 	}
-	in.ClientID, in.StepUp, in.IdempotencyKey = r.data.clientID, r.data.stepUp, key
-	tok, err := client.IssueLongTermToken(ctx, in)
+	iss, issDiags := r.data.requireIssuance(ctx, client, "settle the issuance in doubt")
+	diags.Append(issDiags...)
+	if diags.HasError() {
+		return diags
+	}
+	in.IdempotencyKey = key
+	tok, err := iss.send(ctx, in)
 	if err != nil {
 		advice := "\nRun the command again to settle it."
 		if errors.Is(err, authclient.ErrUnprocessable) {
 			advice = "\nThe earlier issuance lost its answer and cannot be replayed (the credential or the arguments changed). " +
 				"A token named after this resource may be active: revoke it on the Auth API side, then remove the placeholder with terraform state rm."
 		}
-		diags.AddError("Cannot settle the issuance in doubt of auth_long_term_token", apiErrorDetail(in.StepUp.Mechanism(), err)+advice)
+		diags.AddError("Cannot settle the issuance in doubt of auth_long_term_token", apiErrorDetail(iss.stepUp, err)+advice)
 		return diags
 	}
 	ctx = maskSecrets(ctx, tok.Token)
@@ -144,23 +148,23 @@ func writePendingRotation(ctx context.Context, private privateState, p *pendingR
 // minted instead of minting another. A pending request whose body differed (another
 // credential) cannot be replayed, so it asks afresh; a successor it minted then shows up
 // as a 409 (see rotationMayHaveReplaced). in.IdempotencyKey is the key of the last request.
-func issueResuming(ctx context.Context, client *authclient.Client, in *authclient.IssueLongTermTokenInput, pending *pendingRotation) (*authclient.LongTermToken, error) {
+func issueResuming(ctx context.Context, send func(context.Context, authclient.IssueLongTermTokenInput) (*authclient.LongTermToken, error), in *authclient.IssueLongTermTokenInput, pending *pendingRotation) (*authclient.LongTermToken, error) {
 	if pending != nil {
 		in.IdempotencyKey = pending.IdempotencyKey
-		tok, err := client.IssueLongTermToken(ctx, *in)
+		tok, err := send(ctx, *in)
 		if !errors.Is(err, authclient.ErrUnprocessable) {
 			return tok, err
 		}
 	}
 	in.IdempotencyKey = authclient.NewIdempotencyKey()
-	return client.IssueLongTermToken(ctx, *in)
+	return send(ctx, *in)
 }
 
 // rotationInDoubt is the error of a rotation whose outcome is unknown, and the record that
 // lets the next apply resume it.
-func rotationInDoubt(in authclient.IssueLongTermTokenInput, err error) (*pendingRotation, diag.Diagnostics) {
+func rotationInDoubt(in authclient.IssueLongTermTokenInput, stepUp *authclient.Mechanism, err error) (*pendingRotation, diag.Diagnostics) {
 	var diags diag.Diagnostics
-	diags.AddError("Rotation outcome unknown: auth_long_term_token "+in.RotateTokenID, apiErrorDetail(in.StepUp.Mechanism(), err)+
+	diags.AddError("Rotation outcome unknown: auth_long_term_token "+in.RotateTokenID, apiErrorDetail(stepUp, err)+
 		"\nThe rotation may have taken effect on the server. Run terraform apply again: it resumes the rotation with the "+
 		"same Idempotency-Key, so that the server answers with the token it minted, if any, instead of minting another.")
 	return &pendingRotation{RotateTokenID: in.RotateTokenID, IdempotencyKey: in.IdempotencyKey}, diags

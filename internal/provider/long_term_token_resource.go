@@ -274,27 +274,30 @@ func (r *longTermTokenResource) Create(ctx context.Context, req resource.CreateR
 
 	in, diags := plan.issueInput(ctx)
 	resp.Diagnostics.Append(diags...)
-	resp.Diagnostics.Append(r.data.requireStepUp("issue auth_long_term_token")...)
 	if resp.Diagnostics.HasError() {
 		return
 	}
-	in.ClientID, in.StepUp = r.data.clientID, r.data.stepUp
+	iss, diags := r.data.requireIssuance(ctx, client, "issue auth_long_term_token")
+	resp.Diagnostics.Append(diags...)
+	if resp.Diagnostics.HasError() {
+		return
+	}
 	in.IdempotencyKey = authclient.NewIdempotencyKey()
 
-	tok, err := client.IssueLongTermToken(ctx, in)
+	tok, err := iss.send(ctx, in)
 	if outcomeInDoubt(err) {
-		placeholder, diags := issueInDoubt(plan, in, err)
+		placeholder, diags := issueInDoubt(plan, in, iss.stepUp, err)
 		resp.Diagnostics.Append(diags...)
 		resp.Diagnostics.Append(resp.State.Set(ctx, &placeholder)...)
 		resp.Diagnostics.Append(setIdentity(ctx, resp.Identity, placeholder.ID)...)
 		return
 	}
 	if err != nil {
-		addAPIError(&resp.Diagnostics, "Cannot issue auth_long_term_token", in.StepUp.Mechanism(), err)
+		addAPIError(&resp.Diagnostics, "Cannot issue auth_long_term_token", iss.stepUp, err)
 		return
 	}
 	ctx = maskSecrets(ctx, tok.Token)
-	tflog.Info(ctx, "issued long-term token", map[string]any{"token_id": tok.TokenID, "mechanism": in.StepUp.Mechanism().String()})
+	tflog.Info(ctx, "issued long-term token", map[string]any{"token_id": tok.TokenID, "step_up": iss.stepUp.String()})
 	resp.Diagnostics.Append(plan.setIssued(ctx, tok)...)
 	resp.Diagnostics.Append(resp.State.Set(ctx, &plan)...)
 	resp.Diagnostics.Append(setIdentity(ctx, resp.Identity, plan.ID)...)

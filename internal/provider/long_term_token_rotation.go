@@ -19,8 +19,8 @@ const selfRotationTTLSeconds = 300
 // scopeTokensWrite lets a token issue tokens through token_exchange and revoke others.
 const scopeTokensWrite = "tokens:write"
 
-// rotate issues the replacement of state's token, with the provider's step-up mechanism
-// or, without one, by the token itself through token_exchange. A rotation of the same
+// rotate issues the replacement of state's token with the provider's credential (see
+// issuance) or, without one, by the token itself through token_exchange. A rotation of the same
 // token in doubt is resumed (issueResuming). It returns the rotation that is in doubt
 // after this attempt, if any.
 func (r *longTermTokenResource) rotate(ctx context.Context, client *authclient.Client, state, plan longTermTokenModel, pending *pendingRotation) (*authclient.LongTermToken, *pendingRotation, diag.Diagnostics) {
@@ -32,27 +32,28 @@ func (r *longTermTokenResource) rotate(ctx context.Context, client *authclient.C
 	}
 	in.RotateTokenID = state.TokenID.ValueString()
 	in.GracePeriodSeconds = int(plan.GracePeriodSeconds.ValueInt64())
-	in.ClientID, in.StepUp = r.data.clientID, r.data.stepUp
-	if in.ClientID == "" {
-		in.ClientID = state.ClientID.ValueString()
-	}
+	in.ClientID = state.ClientID.ValueString()
 
-	if in.StepUp.Mechanism() == nil {
+	iss, issDiags := r.data.issuance(ctx, client)
+	diags.Append(issDiags...)
+	if diags.HasError() {
+		return nil, pending, diags
+	}
+	if iss == nil {
 		exchange, exDiags := r.selfRotationAccess(ctx, client, state)
 		diags.Append(exDiags...)
 		if exchange == nil {
 			return nil, pending, diags
 		}
 		defer r.revokeQuietly(ctx, client, exchange)
-		in.ClientID = state.ClientID.ValueString()
-		in.StepUp = authclient.StepUp{AccessToken: exchange.Token}
+		iss = selfRotation(client, exchange)
 	}
 
-	tok, err := issueResuming(ctx, client, &in, pending)
+	tok, err := issueResuming(ctx, iss.send, &in, pending)
 	switch {
 	case err == nil:
 	case outcomeInDoubt(err):
-		inDoubt, doubtDiags := rotationInDoubt(in, err)
+		inDoubt, doubtDiags := rotationInDoubt(in, iss.stepUp, err)
 		diags.Append(doubtDiags...)
 		return nil, inDoubt, diags
 	case replacedTokenGone(err) && pending != nil:
@@ -63,15 +64,15 @@ func (r *longTermTokenResource) rotate(ctx context.Context, client *authclient.C
 		diags.AddWarning("Replaced token was already gone",
 			fmt.Sprintf("The Auth API no longer accepts token %s for rotation (%v); a new token was issued without rotation.", in.RotateTokenID, err))
 		in.RotateTokenID, in.GracePeriodSeconds, in.IdempotencyKey = "", 0, ""
-		tok, err = client.IssueLongTermToken(ctx, in)
+		tok, err = iss.send(ctx, in)
 	}
 	if err != nil {
 		// A definitive refusal; a rotation still in doubt stays recorded for the next try.
-		addAPIError(&diags, "Cannot rotate auth_long_term_token "+state.TokenID.ValueString(), in.StepUp.Mechanism(), err)
+		addAPIError(&diags, "Cannot rotate auth_long_term_token "+state.TokenID.ValueString(), iss.stepUp, err)
 		return nil, pending, diags
 	}
 	tflog.Info(ctx, "rotated long-term token", map[string]any{
-		"token_id": tok.TokenID, "rotated_from": tok.RotatedFrom, "mechanism": in.StepUp.Mechanism().String(), "resumed": pending != nil,
+		"token_id": tok.TokenID, "rotated_from": tok.RotatedFrom, "step_up": iss.stepUp.String(), "resumed": pending != nil,
 	})
 	return tok, nil, diags
 }
@@ -111,6 +112,20 @@ func (r *longTermTokenResource) selfRotationAccess(ctx context.Context, client *
 		return nil, diags
 	}
 	return exchange, diags
+}
+
+// selfRotationStepUp names self-rotation in messages and logs.
+var selfRotationStepUp = &authclient.Mechanism{
+	Name:             "self-rotation",
+	InvalidGrantHint: "The token rotates itself through a short-term token, which must be valid and hold scope tokens:write.",
+}
+
+// selfRotation issues with the short-term token that the rotated token was exchanged for.
+func selfRotation(client *authclient.Client, exchange *authclient.ShortTermToken) *issuance {
+	return &issuance{stepUp: selfRotationStepUp, send: func(ctx context.Context, in authclient.IssueLongTermTokenInput) (*authclient.LongTermToken, error) {
+		in.StepUp = authclient.StepUp{AccessToken: exchange.Token}
+		return client.IssueLongTermToken(ctx, in)
+	}}
 }
 
 // revokeQuietly ends a helper token early; it expires on its own, so a failure only warns.

@@ -113,6 +113,10 @@ func (p *authProvider) newProviderData(ctx context.Context, config providerModel
 	if data.clientID == "" && stepUp.AccessToken != "" {
 		data.clientID = stepUp.subject
 	}
+	data.accessTokenExpiry = stepUp.expiry
+	if data.stepUp.Mechanism() == nil && len(stepUp.unknown) == 0 && data.longTermToken != "" {
+		data.exchange = &justInTimeExchange{longTermToken: data.longTermToken, clientID: data.clientID, now: p.now, unclosed: p.unclosed}
+	}
 	if clientID.known && clientID.value != "" && stepUp.subject != "" && stepUp.subject != clientID.value {
 		diags.AddAttributeError(path.Root("access_token"), "access_token belongs to another client",
 			fmt.Sprintf("The access token's subject is %q but client_id is %q. Remove client_id, or use a token issued to that client.", stepUp.subject, clientID.value))
@@ -167,7 +171,8 @@ func resolveMaxRetries(v types.Int64, diags *diag.Diagnostics) (int, bool) {
 type resolvedStepUp struct {
 	authclient.StepUp
 	unknown []string
-	subject string   // the access token's sub claim
+	subject string    // the access token's sub claim
+	expiry  time.Time // and its exp claim (zero: none)
 	secrets []string // the mechanism's secret text, for masking
 }
 
@@ -236,18 +241,41 @@ func resolveStepUp(args map[*authclient.Mechanism]types.String) (resolvedStepUp,
 		if err != nil {
 			invalid(err)
 		}
+		out.expiry = accessTokenExpiry(out.AccessToken)
 	}
 	return out, diags
 }
 
 // accessTokenSubject reads the sub claim of an access token: the client it belongs to.
 func accessTokenSubject(token string) (string, error) {
-	claims := jwt.MapClaims{}
-	if _, _, err := jwt.NewParser().ParseUnverified(token, claims); err != nil {
-		return "", errors.New("the value is not a JWT short-term token; use the token of an auth_short_term_token with scope tokens:write")
+	claims, err := accessTokenClaims(token)
+	if err != nil {
+		return "", err
 	}
 	subject, _ := claims.GetSubject()
 	return subject, nil
+}
+
+// accessTokenExpiry reads the exp claim of an access token; zero when it has none.
+func accessTokenExpiry(token string) time.Time {
+	claims, err := accessTokenClaims(token)
+	if err != nil {
+		return time.Time{}
+	}
+	if exp, err := claims.GetExpirationTime(); err == nil && exp != nil {
+		return exp.Time
+	}
+	return time.Time{}
+}
+
+// accessTokenClaims reads a short-term token's claims without verifying it: the server
+// verifies it, and the provider only learns whose it is and how long it lives.
+func accessTokenClaims(token string) (jwt.MapClaims, error) {
+	claims := jwt.MapClaims{}
+	if _, _, err := jwt.NewParser().ParseUnverified(token, claims); err != nil {
+		return nil, errors.New("the value is not a JWT short-term token; use the token of an auth_short_term_token with scope tokens:write")
+	}
+	return claims, nil
 }
 
 // stepUpArguments are the mechanisms' provider arguments, in the table's order.

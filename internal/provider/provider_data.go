@@ -23,7 +23,11 @@ type providerData struct {
 	clientID      string
 	stepUp        authclient.StepUp
 	longTermToken string
-	now           func() time.Time
+	// accessTokenExpiry is the exp claim of a configured access_token (zero: none).
+	accessTokenExpiry time.Time
+	// exchange steps up with longTermToken when no mechanism is configured (see issuance).
+	exchange *justInTimeExchange
+	now      func() time.Time
 	unclosed      *UnclosedTokens
 	// secrets are masked in every log line of every entry point (see mask).
 	secrets []string
@@ -60,7 +64,8 @@ func (d *providerData) requireClient() (*authclient.Client, diag.Diagnostics) {
 	return d.client, diags
 }
 
-// requireStepUp explains how to configure a step-up mechanism and a client id.
+// requireStepUp explains how to configure a step-up mechanism and a client id, when the
+// provider has no credential to issue with (issuance returned nil).
 func (d *providerData) requireStepUp(action string) diag.Diagnostics {
 	var diags diag.Diagnostics
 	if len(d.unknown) > 0 {
@@ -69,9 +74,15 @@ func (d *providerData) requireStepUp(action string) diag.Diagnostics {
 		return diags
 	}
 	if d.stepUp.Mechanism() == nil {
+		lacks := ""
+		if d.exchange != nil {
+			lacks = " The provider's long_term_token does not hold scope tokens:write, so it cannot step up."
+		}
 		diags.AddError("No step-up mechanism configured",
 			"To "+action+", configure exactly one of the provider arguments "+oneOf(stepUpArguments())+
-				" (or the environment variables "+strings.Join(stepUpVariables(), ", ")+").")
+				" (or the environment variables "+strings.Join(stepUpVariables(), ", ")+"), or a long_term_token "+
+				"with scope tokens:write, which the provider exchanges for a short-term token just in time."+lacks)
+		return diags
 	}
 	if d.clientID == "" {
 		diags.AddError("No client_id configured",
