@@ -173,7 +173,7 @@ type resolvedStepUp struct {
 	unknown []string
 	subject string    // the access token's sub claim
 	expiry  time.Time // and its exp claim (zero: none)
-	secrets []string // the mechanism's secret text, for masking
+	secrets []string  // the mechanism's secret text, for masking
 }
 
 // resolveStepUp picks the step-up mechanism from the arguments of authclient.Mechanisms.

@@ -28,7 +28,7 @@ type providerData struct {
 	// exchange steps up with longTermToken when no mechanism is configured (see issuance).
 	exchange *justInTimeExchange
 	now      func() time.Time
-	unclosed      *UnclosedTokens
+	unclosed *UnclosedTokens
 	// secrets are masked in every log line of every entry point (see mask).
 	secrets []string
 }
