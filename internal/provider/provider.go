@@ -109,13 +109,15 @@ func (p *authProvider) Schema(_ context.Context, _ provider.SchemaRequest, resp 
 		},
 		"client_id": schema.StringAttribute{
 			MarkdownDescription: "The client that tokens are issued to (env `AUTH_CLIENT_ID`). " +
-				"With `access_token` it may be omitted: the token's `sub` claim is used.",
+				"With `access_token`, or `long_term_token` as the step-up, it may be omitted: the token's `sub` claim is used.",
 			Optional:   true,
 			Validators: []validator.String{stringvalidator.LengthBetween(1, 128)},
 		},
 		"long_term_token": schema.StringAttribute{
 			MarkdownDescription: "Default long-term token for `auth_short_term_token` (env `AUTH_LONG_TERM_TOKEN`), " +
-				"also used to revoke imported tokens whose secret is unknown.",
+				"also used to revoke imported tokens whose secret is unknown. With no step-up mechanism set and scope " +
+				"`tokens:write`, it is the step-up: the provider exchanges it for a short-term token just before it issues " +
+				"or rotates a long-term token.",
 			Optional:   true,
 			Sensitive:  true,
 			Validators: []validator.String{stringvalidator.LengthAtLeast(1)},
