@@ -87,8 +87,8 @@ func (e *testEnv) expectRefusedIssuances(want int) serverCheck {
 	}
 }
 
-// twoTokensInOrder declares two tokens, the second created after the first.
-const twoTokensInOrder = `
+// twoResourcesInOrder declares two tokens, the second created after the first.
+const twoResourcesInOrder = `
 resource "auth_long_term_token" "first" {
   name   = "first"
   scopes = ["deploy:read"]
@@ -126,7 +126,7 @@ func TestAccLongTermToken_justInTimeExchange(t *testing.T) {
 		ProtoV6ProviderFactories: e.factoriesWith(e.clock.Now, unclosed, afterFirstIssue(func() { e.clock.Advance(past) })),
 		CheckDestroy:             e.checkNoLongTermTokensBut(credential.TokenID),
 		Steps: []resource.TestStep{{
-			Config: e.providerBlock(fmt.Sprintf("long_term_token = %q", credential.Token)) + twoTokensInOrder,
+			Config: e.providerBlock(fmt.Sprintf("long_term_token = %q", credential.Token)) + twoResourcesInOrder,
 			ConfigStateChecks: []statecheck.StateCheck{
 				e.expectMechanism("auth_long_term_token.first", "token_exchange"),
 				e.expectMechanism("auth_long_term_token.second", "token_exchange"),
@@ -164,7 +164,7 @@ func TestAccLongTermToken_justInTimeExchangeAfterClockDrift(t *testing.T) {
 		})),
 		CheckDestroy: e.checkNoLongTermTokensBut(credential.TokenID),
 		Steps: []resource.TestStep{{
-			Config: e.providerBlock(fmt.Sprintf("long_term_token = %q", credential.Token)) + twoTokensInOrder,
+			Config: e.providerBlock(fmt.Sprintf("long_term_token = %q", credential.Token)) + twoResourcesInOrder,
 			ConfigStateChecks: []statecheck.StateCheck{
 				e.expectExchanges(credential.TokenID, 2),
 				e.expectRefusedIssuances(1), // the reused token
@@ -292,7 +292,7 @@ func TestBinaryJustInTimeExchange(t *testing.T) {
 	e := newTestEnv(t)
 	credential := e.issueDirect("tokens:write", "deploy:read")
 	writeFile(t, filepath.Join(workDir, "main.tf"), "terraform {\n  required_providers {\n    auth = { source = \"example/auth\" }\n  }\n}\n\n"+
-		e.providerBlock(fmt.Sprintf("long_term_token = %q", credential.Token))+twoTokensInOrder)
+		e.providerBlock(fmt.Sprintf("long_term_token = %q", credential.Token))+twoResourcesInOrder)
 	run := terraformRunner{t: t, tf: testCLI.path, dir: workDir, env: []string{
 		"TF_CLI_CONFIG_FILE=" + cliConfig, "TF_LOG_PROVIDER=INFO", "TF_IN_AUTOMATION=1", "CHECKPOINT_DISABLE=1",
 	}}
