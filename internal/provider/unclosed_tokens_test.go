@@ -7,6 +7,7 @@ import (
 	"regexp"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/hashicorp/terraform-plugin-testing/helper/resource"
 )
@@ -97,6 +98,9 @@ func TestBinaryRevokesTokensLeftOpen(t *testing.T) {
 	ephemeralResources.skipBelow(t)
 	cliConfig, workDir := builtProvider(t)
 	e := newTestEnv(t)
+	// The built provider reads the real clock, and refuses an access_token whose exp claim,
+	// from the server's clock, has passed by it.
+	e.clock.Set(time.Now())
 	parent := e.issueDirect("deploy:read")
 	writeFile(t, filepath.Join(workDir, "main.tf"), "terraform {\n  required_providers {\n    auth = { source = \"example/auth\" }\n  }\n}\n\n"+
 		leftOpenConfig(e.url, parent.Token))
