@@ -34,7 +34,8 @@ const (
 // longTermTokenStepUp names the just-in-time exchange in messages and logs; it is not one
 // of authclient.Mechanisms, which are sent as configured.
 var longTermTokenStepUp = &authclient.Mechanism{
-	Name: "long_term_token",
+	Name:  "long_term_token",
+	Grant: grantTokenExchange,
 	InvalidGrantHint: "The short-term token exchanged for the provider's long_term_token was refused: " +
 		"check that long_term_token belongs to client_id and holds scope tokens:write.",
 }
