@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/rand"
 	"errors"
+	"fmt"
 	"net"
 	"net/http"
 	"net/http/httptrace"
@@ -31,12 +32,15 @@ type call struct {
 	idempotencyKey string
 	secrets        []string // masked in logs and redacted from server messages
 
+	// The caller's context, which attempts do not inherit (see send): Done and Err.
+	callerDoneCh <-chan struct{}
+	callerErr    func() error
+
 	// Written by attemptTransport. Attempts of a call run one after another on the
 	// goroutine that called Do, so no locking is needed.
 	attempts int
-	last     string // outcome of the latest attempt the caller's context did not cut short
+	last     string // outcome of the latest attempt
 	reached  bool   // some attempt got past connecting: the server may have acted on it
-	ctxErr   func() error
 }
 
 type callKey struct{}
@@ -45,6 +49,25 @@ func callFrom(ctx context.Context) *call {
 	c, _ := ctx.Value(callKey{}).(*call)
 	return c
 }
+
+// callerDone reports whether the caller's context has ended: no attempt may start.
+func (c *call) callerDone() bool { return c.callerErr() != nil }
+
+// pause waits d between attempts; it reports false when the caller's context ends first.
+func (c *call) pause(d time.Duration) bool {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-t.C:
+		return !c.callerDone()
+	case <-c.callerDoneCh:
+		return false
+	}
+}
+
+// errAttemptNotSent is the error of an attempt that the end of the caller's context kept
+// from starting.
+var errAttemptNotSent = errors.New("not sent")
 
 // retrySafe reports whether a 5xx or a lost connection may be retried: the server may have
 // acted already, which is harmless only for revoke (idempotent by contract) and for
@@ -102,6 +125,9 @@ func (t attemptTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 	if c == nil {
 		return t.base.RoundTrip(req)
 	}
+	if err := c.callerErr(); err != nil {
+		return nil, fmt.Errorf("%w: %w", errAttemptNotSent, err) // the caller gave up before this attempt
+	}
 	c.attempts++
 	requestID := c.requestID + "-" + strconv.Itoa(c.attempts)
 	req = req.Clone(req.Context()) // a RoundTripper must not modify the caller's request
@@ -128,9 +154,7 @@ func (t attemptTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 		"duration_ms":     time.Since(start).Milliseconds(),
 	}
 	if err != nil {
-		if c.ctxErr() == nil {
-			c.last = err.Error()
-		}
+		c.last = err.Error()
 		fields["error"] = err.Error()
 		tflog.SubsystemWarn(req.Context(), logSubsystem, "Auth API request failed", fields)
 		return nil, err

@@ -97,12 +97,14 @@ func New(cfg Config) (*Client, error) {
 				// (and possibly carrying credentials elsewhere).
 				CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
 			},
-			Logger:       nil, // attemptTransport logs through tflog instead
-			RetryWaitMin: cmp.Or(cfg.MinRetryWait, defaultMinRetryWait),
-			RetryWaitMax: cmp.Or(cfg.MaxRetryWait, defaultMaxRetryWait),
-			RetryMax:     cfg.MaxRetries,
-			CheckRetry:   checkRetry,
-			Backoff:      backoff,
+			Logger:   nil, // attemptTransport logs through tflog instead
+			RetryMax: cfg.MaxRetries,
+			CheckRetry: retryPolicy{
+				maxRetries: cfg.MaxRetries,
+				lo:         cmp.Or(cfg.MinRetryWait, defaultMinRetryWait),
+				hi:         cmp.Or(cfg.MaxRetryWait, defaultMaxRetryWait),
+			}.check,
+			Backoff:      noWait,
 			ErrorHandler: retryablehttp.PassthroughErrorHandler, // send builds the final error
 		},
 	}
@@ -226,9 +228,18 @@ func (c *Client) newCall(op, path string, wantStatus int) *call {
 // send performs cl with its retries. It returns the answer when the status is the expected
 // one, and otherwise an *APIError (4xx/5xx), a *responseError, or a transport or context
 // error, each naming the operation and, after retries, the number of attempts.
+//
+// The end of ctx (Terraform stopped the provider, or the operation's timeout passed) stops
+// the call from sending anything more, but it does not cut short an attempt under way:
+// that one runs to its end, bounded by RequestTimeout, so that its outcome is known rather
+// than in doubt (the server may act on a request whatever the client does). A call whose
+// ctx has ended before it starts sends nothing.
 func (c *Client) send(ctx context.Context, cl *call) (*answer, error) {
-	ctx = context.WithValue(ctx, callKey{}, cl)
-	cl.ctxErr = ctx.Err
+	if err := ctx.Err(); err != nil {
+		return nil, &notSentError{err: fmt.Errorf("%s: not sent: %w", cl.op, err)}
+	}
+	cl.callerDoneCh, cl.callerErr = ctx.Done(), ctx.Err
+	attemptCtx := context.WithValue(context.WithoutCancel(ctx), callKey{}, cl)
 	var rawBody any // a typed nil []byte would still make retryablehttp send a body
 	if cl.body != nil {
 		rawBody = cl.body
@@ -237,7 +248,7 @@ func (c *Client) send(ctx context.Context, cl *call) (*answer, error) {
 	if cl.idempotencyKey != "" {
 		cl.header.Set("Idempotency-Key", cl.idempotencyKey)
 	}
-	req, err := retryablehttp.NewRequestWithContext(ctx, http.MethodPost, cl.url, rawBody) // every operation of the contract is a POST
+	req, err := retryablehttp.NewRequestWithContext(attemptCtx, http.MethodPost, cl.url, rawBody) // every operation of the contract is a POST
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", cl.op, err)
 	}
@@ -248,15 +259,15 @@ func (c *Client) send(ctx context.Context, cl *call) (*answer, error) {
 	if resp != nil {
 		defer resp.Body.Close()
 	}
-	ans, err := cl.outcome(ctx, resp, err)
+	ans, err := cl.outcome(resp, err)
 	if err == nil {
 		return ans, nil
 	}
-	ae := &attemptsError{err: err, attempts: cl.attempts}
-	if ctxErr := ctx.Err(); ctxErr != nil && errors.Is(err, ctxErr) {
-		ae.last = cl.last // the context error alone would hide what the server said
+	ae := &attemptsError{err: err, attempts: cl.attempts, stopped: ctx.Err()}
+	if errors.Is(err, errAttemptNotSent) {
+		ae.last = cl.last // the refusal alone would hide what the server said
 	}
-	if ae.attempts > 1 || ae.last != "" {
+	if ae.attempts > 1 || ae.stopped != nil {
 		err = ae
 	}
 	if !cl.reached {
@@ -266,10 +277,7 @@ func (c *Client) send(ctx context.Context, cl *call) (*answer, error) {
 }
 
 // outcome turns the result of the retry loop into an answer or the call's error.
-func (cl *call) outcome(ctx context.Context, resp *http.Response, err error) (*answer, error) {
-	if ctxErr := ctx.Err(); err != nil && ctxErr != nil {
-		return nil, fmt.Errorf("%s: %w", cl.op, ctxErr)
-	}
+func (cl *call) outcome(resp *http.Response, err error) (*answer, error) {
 	if resp == nil {
 		return nil, fmt.Errorf("%s: %w", cl.op, err)
 	}

@@ -102,11 +102,12 @@ func (e *responseError) Error() string {
 	return s
 }
 
-// attemptsError adds the number of attempts to the final error of a call that was retried,
-// and what the server last said when the caller's context ended the call.
+// attemptsError adds the number of attempts to the final error of a call that was retried
+// or whose caller's context ended, and then that end and what the server last said.
 type attemptsError struct {
 	err      error
 	attempts int
+	stopped  error  // the caller's context error, when it ended before the call did
 	last     string // outcome of the last attempt when err does not already say it
 }
 
@@ -118,7 +119,16 @@ func (e *attemptsError) Error() string {
 	if e.last != "" {
 		s += ", last: " + e.last
 	}
+	if e.stopped != nil && !errors.Is(e.err, e.stopped) {
+		s += "; no further attempt: " + e.stopped.Error()
+	}
 	return s + ")"
 }
 
-func (e *attemptsError) Unwrap() error { return e.err }
+// Unwrap lets errors.Is match both the call's error and the context's.
+func (e *attemptsError) Unwrap() []error {
+	if e.stopped == nil {
+		return []error{e.err}
+	}
+	return []error{e.err, e.stopped}
+}

@@ -12,30 +12,50 @@ import (
 	"time"
 )
 
-// checkRetry is the retryablehttp.CheckRetry of every call. The contract allows retrying
-// 429 and 503 always; a 5xx or a lost connection may have taken effect, so those are retried
-// only when the call is safe to repeat; no other 4xx is ever retried.
-func checkRetry(ctx context.Context, resp *http.Response, err error) (bool, error) {
-	if ctxErr := ctx.Err(); ctxErr != nil {
-		return false, ctxErr
+// retryPolicy decides whether and when a call tries again. Its check is the
+// retryablehttp.CheckRetry of every call, and it also waits out the backoff there (the
+// retryablehttp.Backoff is zero): a caller that gives up during the wait then ends the call
+// with the last attempt's answer, not a bare context error, and no attempt starts after it.
+type retryPolicy struct {
+	maxRetries int
+	lo, hi     time.Duration // the backoff's base and cap
+}
+
+// check reports whether to retry, after waiting the backoff. When the caller's context has
+// ended (Terraform stopped the provider, or the operation's timeout passed), or ends during
+// the wait, nothing more is sent: the call ends with the attempt that ran.
+func (p retryPolicy) check(ctx context.Context, resp *http.Response, err error) (bool, error) {
+	c := callFrom(ctx)
+	if c == nil || c.callerDone() || !retryable(c, resp, err) || c.attempts > p.maxRetries {
+		return false, nil
 	}
-	safe := callFrom(ctx).retrySafe()
+	return c.pause(backoff(p.lo, p.hi, c.attempts-1, resp)), nil
+}
+
+// noWait is the retryablehttp.Backoff: retryPolicy.check has waited already.
+func noWait(time.Duration, time.Duration, int, *http.Response) time.Duration { return 0 }
+
+// retryable applies the contract: 429 and 503 may always be retried; a 5xx or a lost
+// connection may have taken effect, so those are retried only when the call is safe to
+// repeat; no other 4xx is ever retried.
+func retryable(c *call, resp *http.Response, err error) bool {
+	safe := c.retrySafe()
 	if err != nil {
 		// With a response, err comes from reading its body (see bufferBody), and the status
 		// was already judged not retryable. A success cut short is retried like a lost
 		// connection: the replay under the same Idempotency-Key returns the same token.
 		if resp != nil && (resp.StatusCode >= 400 || errors.Is(err, errBodyTooLarge)) {
-			return false, nil
+			return false
 		}
-		return safe && !permanent(err), nil
+		return safe && !permanent(err)
 	}
 	switch resp.StatusCode {
 	case http.StatusTooManyRequests, http.StatusServiceUnavailable:
-		return true, nil
+		return true
 	case http.StatusInternalServerError, http.StatusBadGateway, http.StatusGatewayTimeout:
-		return safe, nil
+		return safe
 	}
-	return false, nil
+	return false
 }
 
 // permanent reports transport errors that a retry cannot fix.

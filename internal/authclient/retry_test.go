@@ -14,22 +14,26 @@ import (
 )
 
 // operations runs each operation once against api, so a retry rule is checked for all.
-var operations = []struct {
-	name string
-	call func(*authclient.Client) error
-}{
-	{"issueLongTermToken", func(c *authclient.Client) error {
-		_, err := c.IssueLongTermToken(context.Background(), longInput(authclient.StepUp{ClientSecret: clientSecret}))
+var operations = []operation{
+	{"issueLongTermToken", func(ctx context.Context, c *authclient.Client) error {
+		_, err := c.IssueLongTermToken(ctx, longInput(authclient.StepUp{ClientSecret: clientSecret}))
 		return err
 	}},
-	{"issueShortTermToken", func(c *authclient.Client) error {
-		_, err := c.IssueShortTermToken(context.Background(), authclient.IssueShortTermTokenInput{LongTermToken: longSecret})
+	{"issueShortTermToken", func(ctx context.Context, c *authclient.Client) error {
+		_, err := c.IssueShortTermToken(ctx, authclient.IssueShortTermTokenInput{LongTermToken: longSecret})
 		return err
 	}},
-	{"revokeToken", func(c *authclient.Client) error {
-		return c.RevokeToken(context.Background(), longID, longSecret)
+	{"revokeToken", func(ctx context.Context, c *authclient.Client) error {
+		return c.RevokeToken(ctx, longID, longSecret)
 	}},
 }
+
+type operation struct {
+	name        string
+	callContext func(context.Context, *authclient.Client) error
+}
+
+func (op operation) call(c *authclient.Client) error { return op.callContext(context.Background(), c) }
 
 func TestRetry_RetryAfterIsHonoured(t *testing.T) {
 	t.Parallel()
@@ -172,9 +176,17 @@ func TestRetry_AttemptTimeoutRetried(t *testing.T) {
 	}
 }
 
+// When the caller's context ends (Terraform stopped the provider, or the operation's
+// timeout passed), nothing more is sent, but the attempt under way runs to its end, bounded
+// by the request timeout: its outcome is then known instead of in doubt.
 func TestRetry_StopsWhenContextEnds(t *testing.T) {
 	t.Parallel()
+	issue := func(c *authclient.Client, ctx context.Context) error {
+		_, err := c.IssueLongTermToken(ctx, longInput(authclient.StepUp{ClientSecret: clientSecret}))
+		return err
+	}
 	t.Run("during the wait", func(t *testing.T) {
+		t.Parallel()
 		api := newFakeAPI(t, func(w http.ResponseWriter, _ *http.Request, _ int) {
 			reply(w, http.StatusServiceUnavailable, errorBody("unavailable", "later"), "Retry-After", "30")
 		})
@@ -182,38 +194,102 @@ func TestRetry_StopsWhenContextEnds(t *testing.T) {
 		ctx, cancel := context.WithCancel(context.Background())
 		time.AfterFunc(100*time.Millisecond, cancel)
 		start := time.Now()
-		_, err := c.IssueLongTermToken(ctx, longInput(authclient.StepUp{ClientSecret: clientSecret}))
-		if !errors.Is(err, context.Canceled) {
-			t.Fatalf("err = %v, want context.Canceled", err)
-		}
+		err := issue(c, ctx)
 		if elapsed := time.Since(start); elapsed > time.Second {
 			t.Errorf("returned after %v", elapsed)
 		}
-		if !strings.Contains(err.Error(), "issueLongTermToken: context canceled (after 1 attempt, last: HTTP 503)") {
+		// The call ends with the answer the server gave, a refusal: not an outcome in doubt.
+		var apiErr *authclient.APIError
+		if !errors.As(err, &apiErr) || apiErr.StatusCode != http.StatusServiceUnavailable || !errors.Is(err, context.Canceled) {
+			t.Fatalf("err = %v, want the HTTP 503 and context.Canceled", err)
+		}
+		if !strings.Contains(err.Error(), "HTTP 503 unavailable: later") || !strings.Contains(err.Error(), "(after 1 attempt; no further attempt: context canceled)") {
 			t.Errorf("error = %v", err)
 		}
+		if n := len(api.requests()); n != 1 {
+			t.Errorf("the server saw %d requests, want 1", n)
+		}
 	})
-	t.Run("during an attempt", func(t *testing.T) {
+	t.Run("during an attempt that succeeds", func(t *testing.T) {
+		t.Parallel()
+		api := newFakeAPI(t, func(w http.ResponseWriter, r *http.Request, n int) {
+			time.Sleep(300 * time.Millisecond) // the server acts on the request whatever the client does
+			issueAnswers(w, r, n)
+		})
+		ctx, cancel := context.WithCancel(context.Background())
+		time.AfterFunc(50*time.Millisecond, cancel)
+		if err := issue(api.client(), ctx); err != nil {
+			t.Fatalf("the attempt under way was not allowed to finish: %v", err)
+		}
+	})
+	t.Run("during an attempt that fails", func(t *testing.T) {
+		t.Parallel()
+		api := newFakeAPI(t, func(w http.ResponseWriter, r *http.Request, _ int) {
+			time.Sleep(200 * time.Millisecond)
+			status(http.StatusBadGateway)(w, r)
+		})
+		ctx, cancel := context.WithCancel(context.Background())
+		time.AfterFunc(50*time.Millisecond, cancel)
+		err := api.client().RevokeToken(ctx, longID, longSecret)
+		if !strings.Contains(fmt.Sprint(err), "HTTP 502") || !errors.Is(err, context.Canceled) || errors.Is(err, authclient.ErrNotSent) {
+			t.Fatalf("err = %v, want the HTTP 502, context.Canceled, and not ErrNotSent", err)
+		}
+		if n := len(api.requests()); n != 1 {
+			t.Errorf("the server saw %d requests, want 1: no retry after the stop", n)
+		}
+	})
+	t.Run("an attempt is still bounded by the request timeout", func(t *testing.T) {
+		t.Parallel()
+		api := newFakeAPI(t, func(_ http.ResponseWriter, r *http.Request, _ int) {
+			<-r.Context().Done() // hang until the client gives up
+		})
+		c := api.client(func(cfg *authclient.Config) { cfg.RequestTimeout = 300 * time.Millisecond })
+		ctx, cancel := context.WithCancel(context.Background())
+		time.AfterFunc(50*time.Millisecond, cancel)
+		start := time.Now()
+		err := issue(c, ctx)
+		if elapsed := time.Since(start); elapsed < 250*time.Millisecond || elapsed > 2*time.Second {
+			t.Errorf("returned after %v, want about the request timeout (300ms)", elapsed)
+		}
+		if !errors.Is(err, context.DeadlineExceeded) || errors.Is(err, authclient.ErrNotSent) {
+			t.Fatalf("err = %v, want a timeout of a request that was sent", err)
+		}
+		if n := len(api.requests()); n != 1 {
+			t.Errorf("the server saw %d requests, want 1", n)
+		}
+	})
+	t.Run("past the operation's deadline", func(t *testing.T) {
+		t.Parallel()
 		api := newFakeAPI(t, func(w http.ResponseWriter, r *http.Request, n int) {
 			if n == 0 {
 				status(http.StatusBadGateway)(w, r)
 				return
 			}
-			<-r.Context().Done() // hang until the client gives up
+			time.Sleep(300 * time.Millisecond)
+			issueAnswers(w, r, n)
 		})
-		ctx, cancel := context.WithTimeout(context.Background(), 300*time.Millisecond)
+		ctx, cancel := context.WithTimeout(context.Background(), 100*time.Millisecond)
 		defer cancel()
-		start := time.Now()
-		err := api.client().RevokeToken(ctx, longID, longSecret)
-		if !errors.Is(err, context.DeadlineExceeded) {
-			t.Fatalf("err = %v, want context.DeadlineExceeded", err)
+		if err := issue(api.client(), ctx); err != nil {
+			t.Fatalf("the retry under way when the deadline passed was not allowed to finish: %v", err)
 		}
-		if elapsed := time.Since(start); elapsed > 2*time.Second {
-			t.Errorf("returned after %v", elapsed)
+		if n := len(api.requests()); n != 2 {
+			t.Errorf("the server saw %d requests, want 2", n)
 		}
-		// After retries the error tells how many attempts ran and what the server said.
-		if !strings.Contains(err.Error(), "after 2 attempts") || !strings.Contains(err.Error(), "HTTP 502") {
-			t.Errorf("error = %v", err)
+	})
+	t.Run("before the call", func(t *testing.T) {
+		t.Parallel()
+		api := newFakeAPI(t, issueAnswers)
+		ctx, cancel := context.WithCancel(context.Background())
+		cancel()
+		for _, op := range operations {
+			err := op.callContext(ctx, api.client())
+			if !errors.Is(err, authclient.ErrNotSent) || !errors.Is(err, context.Canceled) || !strings.Contains(fmt.Sprint(err), op.name+": not sent: context canceled") {
+				t.Errorf("%s: err = %v, want ErrNotSent and context.Canceled", op.name, err)
+			}
+		}
+		if n := len(api.requests()); n != 0 {
+			t.Errorf("the server saw %d requests, want none", n)
 		}
 	})
 }
