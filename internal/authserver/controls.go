@@ -52,6 +52,7 @@ type FaultRequest struct {
 	Status          int       `json:"status"`
 	RetryAfter      int       `json:"retry_after"`
 	Delay           string    `json:"delay"` // a Go duration such as "2s"
+	Hold            string    `json:"hold"`  // a Go duration such as "1500ms"
 	DropConnection  bool      `json:"drop_connection"`
 	AfterProcessing bool      `json:"after_processing"`
 	Times           int       `json:"times"`
@@ -164,12 +165,18 @@ func (req FaultRequest) fault() (Fault, error) {
 		AfterProcessing: req.AfterProcessing,
 		Times:           req.Times,
 	}
-	if req.Delay != "" {
-		d, err := time.ParseDuration(req.Delay)
-		if err != nil || d < 0 {
-			return Fault{}, errors.New(`delay must be a non-negative duration such as "2s"`)
+	for _, field := range []struct {
+		name, value string
+		dst         *time.Duration
+	}{{"delay", req.Delay, &f.Delay}, {"hold", req.Hold, &f.Hold}} {
+		if field.value == "" {
+			continue
 		}
-		f.Delay = d
+		d, err := time.ParseDuration(field.value)
+		if err != nil || d < 0 {
+			return Fault{}, errors.New(field.name + ` must be a non-negative duration such as "2s"`)
+		}
+		*field.dst = d
 	}
 	return f, nil
 }

@@ -104,6 +104,7 @@ func TestControls(t *testing.T) {
 		{"operation": "nope"},
 		{"operation": "revokeToken", "status": 404},
 		{"operation": "revokeToken", "delay": "forever"},
+		{"operation": "revokeToken", "hold": "-1s"},
 		{"operation": "revokeToken", "after_processing": true},
 		{"operation": "revokeToken", "colour": "red"},
 	} {

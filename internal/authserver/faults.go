@@ -18,6 +18,10 @@ type Fault struct {
 	// Delay is slept before processing (real time, not the server's clock). If the
 	// client goes away meanwhile, the request is abandoned unprocessed.
 	Delay time.Duration
+	// Hold keeps the answer of a processed request back for this long (real time), whatever
+	// the client does meanwhile: the server has acted, like a slow one, and a client that
+	// gives up in the meantime never learns the outcome.
+	Hold time.Duration
 	// DropConnection processes the request fully (token minted, idempotent answer
 	// stored), then closes the connection without answering: "the answer was lost".
 	// It takes precedence over Status.

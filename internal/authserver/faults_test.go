@@ -3,6 +3,7 @@ package authserver
 import (
 	"bufio"
 	"context"
+	"encoding/json"
 	"net"
 	"net/http"
 	"net/http/httptest"
@@ -153,6 +154,26 @@ func TestFaultDelayThenAnswer(t *testing.T) {
 	}
 }
 
+// A held answer comes late, and the request took effect even when its client left meanwhile.
+func TestFaultHold(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t)
+	h.srv.InjectFault(OpIssueLong, Fault{Hold: 50 * time.Millisecond, Times: 2})
+	start := time.Now()
+	if r := h.issueLong(longBody("app", appSecret)); r.status != 201 || time.Since(start) < 50*time.Millisecond {
+		t.Fatalf("held issuance: %d after %v", r.status, time.Since(start))
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Millisecond)
+	defer cancel()
+	gone := httptest.NewRequestWithContext(ctx, http.MethodPost, pathLong, strings.NewReader(mustJSON(longBody("app", appSecret))))
+	gone.Header.Set("X-Client-Id", "app")
+	gone.Header.Set("Content-Type", "application/json")
+	h.srv.ServeHTTP(httptest.NewRecorder(), gone)
+	if n := len(h.srv.ActiveTokens(KindLong)); n != 2 {
+		t.Errorf("%d active tokens, want 2: a held request is processed whether its client waits or not", n)
+	}
+}
+
 func TestFaultDropConnection(t *testing.T) {
 	t.Parallel()
 	h := newHarness(t)
@@ -191,4 +212,12 @@ func TestFaultAfterProcessing(t *testing.T) {
 	if r.status != 201 || r.header.Get("Idempotent-Replayed") != "true" || r.str("token_id") != h.srv.ActiveTokens(KindShort)[0].ID {
 		t.Fatalf("retry: %d %s", r.status, r.raw)
 	}
+}
+
+func mustJSON(v any) string {
+	b, err := json.Marshal(v)
+	if err != nil {
+		panic(err)
+	}
+	return string(b)
 }

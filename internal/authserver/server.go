@@ -253,6 +253,9 @@ func (s *Server) serveOperation(w http.ResponseWriter, c *call) {
 		s.abandon(w, c)
 		return
 	}
+	if c.fault.Hold > 0 {
+		time.Sleep(c.fault.Hold)
+	}
 	switch {
 	case c.fault.DropConnection:
 		c.outcome = OutcomeDropped
