@@ -52,6 +52,8 @@ const notTheAPIHint = "The answer does not follow the Auth API contract: check t
 func errorHint(apiErr *authclient.APIError, mechanism *authclient.Mechanism, err error) string {
 	if apiErr == nil {
 		switch {
+		case errors.Is(err, context.Canceled):
+			return "Terraform stopped the provider (an interrupt, or a cancelled job): a request under way was allowed to finish, nothing more was sent. Run the command again."
 		case errors.Is(err, context.DeadlineExceeded):
 			return "The operation timed out: check the endpoint's reachability, or raise request_timeout or the resource's timeouts."
 		case errors.Is(err, authclient.ErrInvalidResponse):

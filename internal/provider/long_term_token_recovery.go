@@ -91,7 +91,9 @@ func (r *longTermTokenResource) revokeLostIssue(ctx context.Context, client *aut
 		return diags
 	}
 	ctx = maskSecrets(ctx, tok.Token)
-	if err := client.RevokeToken(ctx, tok.TokenID, tok.Token); err != nil {
+	cleanupCtx, cancel := cleanupContext(ctx) // the replay has minted, or found, a token: end it even after a stop
+	defer cancel()
+	if err := client.RevokeToken(cleanupCtx, tok.TokenID, tok.Token); err != nil {
 		addAPIError(&diags, "Cannot revoke "+tok.TokenID+", minted by an issuance in doubt", nil, err)
 		return diags
 	}

@@ -128,8 +128,11 @@ func selfRotation(client *authclient.Client, exchange *authclient.ShortTermToken
 	}}
 }
 
-// revokeQuietly ends a helper token early; it expires on its own, so a failure only warns.
+// revokeQuietly ends a helper token early, even after a stop; it expires on its own, so a
+// failure only warns.
 func (r *longTermTokenResource) revokeQuietly(ctx context.Context, client *authclient.Client, tok *authclient.ShortTermToken) {
+	ctx, cancel := cleanupContext(ctx)
+	defer cancel()
 	if err := client.RevokeToken(ctx, tok.TokenID, tok.Token); err != nil {
 		tflog.Warn(ctx, "could not revoke the short-term token used for self-rotation", map[string]any{"token_id": tok.TokenID, "error": err.Error()})
 	}

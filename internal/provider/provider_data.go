@@ -117,3 +117,14 @@ func (d *providerData) revokeCredential() (bearer, name string) {
 	}
 	return "", ""
 }
+
+// cleanupBudget bounds the retries of a cleanup revocation (cleanupContext); each attempt is
+// bounded by request_timeout.
+const cleanupBudget = 5 * time.Second
+
+// cleanupContext is for a revocation that only ends a token this operation obtained: it
+// still runs after Terraform stopped the provider or the operation's timeout passed, since
+// it mints nothing and the token would otherwise stay active until it expires.
+func cleanupContext(ctx context.Context) (context.Context, context.CancelFunc) {
+	return context.WithTimeout(context.WithoutCancel(ctx), cleanupBudget)
+}

@@ -192,7 +192,9 @@ func (r *shortTermTokenEphemeralResource) Open(ctx context.Context, req ephemera
 		if !resp.Diagnostics.HasError() {
 			return
 		}
-		if err := revokeShortTerm(ctx, client, minted); err != nil {
+		cleanupCtx, cancel := cleanupContext(ctx)
+		defer cancel()
+		if err := revokeShortTerm(cleanupCtx, client, minted); err != nil {
 			resp.Diagnostics.AddWarning("Cannot revoke short-term token "+tok.TokenID,
 				fmt.Sprintf("The token issued by this failed open is left to expire at %s: %v", tok.ExpiresAt.UTC().Format(time.RFC3339), err))
 		}
