@@ -5,6 +5,9 @@ import (
 	"context"
 	"flag"
 	"log"
+	"os"
+	"os/signal"
+	"syscall"
 	"time"
 
 	"github.com/hashicorp/terraform-plugin-framework/providerserver"
@@ -24,6 +27,7 @@ func main() {
 	flag.BoolVar(&debug, "debug", false, "start the provider with support for debuggers like delve")
 	flag.Parse()
 
+	ignoreTerminate()
 	factory, unclosed := provider.New(version)
 	err := providerserver.Serve(context.Background(), factory, providerserver.ServeOpts{
 		Address: "registry.terraform.io/example/auth",
@@ -43,4 +47,18 @@ func main() {
 	if err != nil {
 		log.Fatal(err.Error())
 	}
+}
+
+// ignoreTerminate keeps the provider running on SIGTERM, as go-plugin does on SIGINT. A CI
+// system that cancels a job signals the whole process group: Terraform then stops the
+// provider, lets the requests in flight finish and ends the provider itself, while the
+// default action would kill it with those requests' outcomes unrecorded.
+func ignoreTerminate() {
+	ch := make(chan os.Signal, 1)
+	signal.Notify(ch, syscall.SIGTERM)
+	go func() {
+		for range ch {
+			log.Print("[DEBUG] received SIGTERM: ignored, Terraform stops the provider")
+		}
+	}()
 }
