@@ -2,8 +2,11 @@ package provider
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"fmt"
+	"net"
+	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -266,5 +269,144 @@ func TestBinaryKill(t *testing.T) {
 	r.run.cmd("destroy", "-no-color", "-auto-approve")
 	if active := r.e.activeTokens(authserver.KindLong); len(active) != 0 {
 		t.Errorf("%d long-term tokens active after destroy\n%s", len(active), r.e.serverLog())
+	}
+}
+
+// restartableServer is the local server as cmd/auth-server runs it, with its state file, on
+// a fixed loopback address, so that it can be stopped and started again mid-apply.
+type restartableServer struct {
+	t    *testing.T
+	opts authserver.Options
+	addr string
+	srv  *authserver.Server
+	hs   *http.Server
+}
+
+func newRestartableServer(t *testing.T) *restartableServer {
+	t.Helper()
+	s := &restartableServer{t: t, opts: authserver.Options{
+		StatePath: filepath.Join(t.TempDir(), "auth-state.json"),
+		Clients: []authserver.ClientConfig{{
+			ID: testClientID, Secret: testClientSecret,
+			AllowedScopes: []string{"deploy:read"}, DefaultScopes: []string{"deploy:read"},
+		}},
+	}}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	s.addr = ln.Addr().String()
+	s.serve(ln)
+	t.Cleanup(s.stop)
+	return s
+}
+
+func (s *restartableServer) serve(ln net.Listener) {
+	srv, err := authserver.New(s.opts)
+	if err != nil {
+		s.t.Fatal(err)
+	}
+	s.srv, s.hs = srv, &http.Server{Handler: srv, ReadHeaderTimeout: 10 * time.Second}
+	go func() { _ = s.hs.Serve(ln) }()
+}
+
+// stop shuts down as cmd/auth-server does on SIGINT or SIGTERM: no new connection, and the
+// requests under way are answered.
+func (s *restartableServer) stop() {
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	_ = s.hs.Shutdown(ctx)
+}
+
+// start serves again on the same address, from the state file.
+func (s *restartableServer) start() {
+	ln, err := net.Listen("tcp", s.addr)
+	if err != nil {
+		s.t.Fatal(err)
+	}
+	s.serve(ln)
+}
+
+// TestBinaryServerRestart restarts the local server, with its state file, in the middle of an
+// apply of 40 tokens. Down for a second, the retries carry the apply through; down for longer
+// than the retry budget, the apply fails naming the cause. Either way the restarted server's
+// listing matches the state after the run and after the next apply, which converges. The
+// server stops gracefully, answering the requests under way; a crash instead loses answers
+// that a restarted local server cannot replay (RELIABILITY.md, Limits).
+func TestBinaryServerRestart(t *testing.T) {
+	t.Parallel()
+	for name, tc := range map[string]struct {
+		down     time.Duration
+		wantFail bool
+	}{
+		"within the retry budget": {down: time.Second},
+		"beyond the retry budget": {down: 6 * time.Second, wantFail: true}, // max_retries 4: at most 3.75 s of backoff
+	} {
+		t.Run(name, func(t *testing.T) {
+			t.Parallel()
+			s := newRestartableServer(t)
+			cliConfig, workDir := builtProvider(t)
+			run := terraformRunner{t: t, tf: testCLI.path, dir: workDir, env: []string{
+				"TF_CLI_CONFIG_FILE=" + cliConfig, "TF_IN_AUTOMATION=1", "CHECKPOINT_DISABLE=1",
+			}}
+			writeFile(t, filepath.Join(workDir, "main.tf"), "terraform {\n  required_providers {\n    auth = { source = \"example/auth\" }\n  }\n}\n\n"+
+				fmt.Sprintf("provider \"auth\" {\n  endpoint      = %q\n  client_id     = %q\n  client_secret = %q\n}\n", "http://"+s.addr+authserver.APIPrefix, testClientID, testClientSecret)+
+				fmt.Sprintf("\nresource \"auth_long_term_token\" \"t\" {\n  count    = %d\n  name     = \"restart-${count.index}\"\n  ttl_days = 30\n}\n", interruptTokens))
+			s.srv.InjectFault(authserver.OpIssueLong, authserver.Fault{Hold: 500 * time.Millisecond, Times: interruptTokens})
+
+			done := make(chan error, 1)
+			var out string
+			go func() {
+				var err error
+				out, err = run.run("apply", "-no-color", "-auto-approve")
+				done <- err
+			}()
+			for deadline := time.Now().Add(60 * time.Second); s.srv.RequestCounts()[authserver.OpIssueLong] < 15 && time.Now().Before(deadline); {
+				time.Sleep(10 * time.Millisecond)
+			}
+			before := s.srv.RequestCounts()[authserver.OpIssueLong]
+			s.stop()
+			time.Sleep(tc.down)
+			s.start()
+			err := <-done
+			t.Logf("the server stopped after %d issuance requests, down for %v; the apply ended with err = %v", before, tc.down, err)
+			switch {
+			case tc.wantFail && (err == nil || !strings.Contains(out, "connection refused")):
+				t.Errorf("the apply did not fail naming the cause (err %v):\n%s", err, lastLines(out, 40))
+			case !tc.wantFail && err != nil:
+				t.Errorf("the retries did not carry the apply through: %v\n%s", err, lastLines(out, 40))
+			}
+
+			check := func(when string) int {
+				var state tfjson.State
+				if err := json.Unmarshal([]byte(run.cmd("show", "-json")), &state); err != nil {
+					t.Fatal(err)
+				}
+				inState := stateTokenIDs(&state)
+				active := s.srv.ActiveTokens(authserver.KindLong)
+				for _, tok := range active {
+					if !inState[tok.ID] {
+						t.Errorf("%s: server token %s (%s) is active but not in state (orphaned)", when, tok.ID, tok.Name)
+					}
+				}
+				if len(active) != len(inState) {
+					t.Errorf("%s: %d active on the server, %d in state", when, len(active), len(inState))
+				}
+				t.Logf("%s: %d tokens in state, %d active on the restarted server, %d minted in all", when, len(inState), len(active), len(s.srv.Tokens()))
+				return len(inState)
+			}
+			check("after the run")
+			run.cmd("apply", "-no-color", "-auto-approve")
+			if n := check("after the next apply"); n != interruptTokens {
+				t.Errorf("%d tokens in state after the next apply, want %d", n, interruptTokens)
+			}
+			if out, err := run.run("plan", "-no-color", "-detailed-exitcode"); err != nil {
+				t.Errorf("the plan after the next apply is not empty (%v):\n%s", err, lastLines(out, 30))
+			}
+			run.cmd("destroy", "-no-color", "-auto-approve")
+			if active := s.srv.ActiveTokens(authserver.KindLong); len(active) != 0 {
+				t.Errorf("%d long-term tokens active after destroy", len(active))
+			}
+		})
 	}
 }
