@@ -134,8 +134,10 @@ func (x *justInTimeExchange) acquire(ctx context.Context, client *authclient.Cli
 	}
 	ctx = maskSecrets(ctx, short.Token)
 	minted := closeState{TokenID: short.TokenID, Token: short.Token}
+	cleanupCtx, cancel := cleanupContext(ctx) // a token this call cannot use is revoked even after a stop
+	defer cancel()
 	if !x.unclosed.opened(short.TokenID, short.Token, client) {
-		_ = revokeShortTerm(ctx, client, minted)
+		_ = revokeShortTerm(cleanupCtx, client, minted)
 		return nil, false, errors.New("terraform stopped the provider: no new issuance starts")
 	}
 	subject, err := accessTokenSubject(short.Token)
@@ -151,7 +153,7 @@ func (x *justInTimeExchange) acquire(ctx context.Context, client *authclient.Cli
 	}
 	if err != nil {
 		x.unclosed.closed(short.TokenID)
-		if revokeErr := revokeShortTerm(ctx, client, minted); revokeErr != nil {
+		if revokeErr := revokeShortTerm(cleanupCtx, client, minted); revokeErr != nil {
 			tflog.Warn(ctx, "could not revoke a short-term token the provider cannot use", map[string]any{"token_id": short.TokenID, "error": revokeErr.Error()})
 		}
 		return nil, false, err
