@@ -152,7 +152,8 @@ func TestIdempotencyValidationErrorsAreNotStored(t *testing.T) {
 func TestIdempotencyInProgress(t *testing.T) {
 	t.Parallel()
 	h := newHarness(t)
-	h.srv.InjectFault(OpIssueLong, Fault{Delay: 300 * time.Millisecond})
+	// Long enough for the two requests below to arrive while it is held, on a loaded machine.
+	h.srv.InjectFault(OpIssueLong, Fault{Delay: 2 * time.Second})
 	body := longBody("app", appSecret)
 	var (
 		wg    sync.WaitGroup
