@@ -620,3 +620,81 @@ func writeFile(t *testing.T, path, text string) {
 		t.Fatal(err)
 	}
 }
+
+// warningRecord keeps the warnings that the provider hands to Terraform when it reads and
+// plans resources: terraform-plugin-testing shows none of them, and Terraform prints each.
+type warningRecord struct {
+	mu       sync.Mutex
+	warnings []recordedWarning
+	calls    map[string]int // per RPC, across the provider servers of every command
+}
+
+// recordedWarning is one warning and the call that returned it (ReadResource or
+// PlanResourceChange); call numbers the calls of that kind, so that a test can tell the
+// warnings of one call from another's.
+type recordedWarning struct {
+	rpc             string
+	call            int
+	summary, detail string
+}
+
+// take returns the warnings recorded since the last take.
+func (w *warningRecord) take() []recordedWarning {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	taken := w.warnings
+	w.warnings = nil
+	return taken
+}
+
+func (w *warningRecord) add(rpc string, diags []*tfprotov6.Diagnostic) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if w.calls == nil {
+		w.calls = map[string]int{}
+	}
+	w.calls[rpc]++
+	for _, d := range diags {
+		if d.Severity == tfprotov6.DiagnosticSeverityWarning {
+			w.warnings = append(w.warnings, recordedWarning{rpc: rpc, call: w.calls[rpc], summary: d.Summary, detail: d.Detail})
+		}
+	}
+}
+
+// warningRecorder wraps a provider server and records its read and plan warnings. It hides
+// the optional action RPCs: the tests that record warnings invoke no action.
+type warningRecorder struct {
+	tfprotov6.ProviderServer
+	record *warningRecord
+}
+
+func (s *warningRecorder) ReadResource(ctx context.Context, req *tfprotov6.ReadResourceRequest) (*tfprotov6.ReadResourceResponse, error) {
+	resp, err := s.ProviderServer.ReadResource(ctx, req)
+	if resp != nil {
+		s.record.add("ReadResource", resp.Diagnostics)
+	}
+	return resp, err
+}
+
+func (s *warningRecorder) PlanResourceChange(ctx context.Context, req *tfprotov6.PlanResourceChangeRequest) (*tfprotov6.PlanResourceChangeResponse, error) {
+	resp, err := s.ProviderServer.PlanResourceChange(ctx, req)
+	if resp != nil {
+		s.record.add("PlanResourceChange", resp.Diagnostics)
+	}
+	return resp, err
+}
+
+// factoriesRecordingWarnings is factories with the provider's read and plan warnings kept
+// in record.
+func (e *testEnv) factoriesRecordingWarnings(record *warningRecord) map[string]func() (tfprotov6.ProviderServer, error) {
+	factories := e.factories()
+	auth := factories["auth"]
+	factories["auth"] = func() (tfprotov6.ProviderServer, error) {
+		server, err := auth()
+		if err != nil {
+			return nil, err
+		}
+		return &warningRecorder{ProviderServer: server, record: record}, nil
+	}
+	return factories
+}

@@ -5,8 +5,10 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/hashicorp/terraform-plugin-framework/diag"
 	"github.com/hashicorp/terraform-plugin-framework/path"
 	"github.com/hashicorp/terraform-plugin-framework/resource"
+	"github.com/hashicorp/terraform-plugin-framework/tfsdk"
 	"github.com/hashicorp/terraform-plugin-framework/types"
 	"github.com/hashicorp/terraform-plugin-log/tflog"
 )
@@ -45,7 +47,11 @@ func (r *longTermTokenResource) ModifyPlan(ctx context.Context, req resource.Mod
 		resp.Diagnostics.Append(req.State.GetAttribute(ctx, path.Root("token"), &token)...)
 		resp.Diagnostics.Append(req.State.GetAttribute(ctx, path.Root("expires_at"), &expiresAt)...)
 		resp.Diagnostics.Append(req.State.GetAttribute(ctx, path.Root("rotate_before_days"), &rotateBeforeDays)...)
-		if resp.Diagnostics.HasError() || (!secretUnknown(token) && rotationDueByClock(expiresAt, rotateBeforeDays, r.data.now()) == "") {
+		if resp.Diagnostics.HasError() {
+			return
+		}
+		if !secretUnknown(token) && rotationDueByClock(expiresAt, rotateBeforeDays, r.data.now()) == "" {
+			resp.Diagnostics.Append(r.warnExpiry(ctx, req.State, expiresAt, rotateBeforeDays)...)
 			return
 		}
 	}
@@ -62,6 +68,7 @@ func (r *longTermTokenResource) ModifyPlan(ctx context.Context, req resource.Mod
 
 	reasons := rotationReasons(state, plan, config, r.data.now())
 	if len(reasons) == 0 {
+		resp.Diagnostics.Append(r.warnExpiry(ctx, req.State, state.ExpiresAt, plan.RotateBeforeDays)...)
 		plan.keepIssued(state)
 		if config.Scopes.IsNull() {
 			plan.Scopes = state.Scopes
@@ -120,6 +127,51 @@ func rotationDueByClock(expiresAt types.String, rotateBeforeDays types.Int64, no
 		return fmt.Sprintf("within rotate_before_days (%d) of its expiry", before)
 	}
 	return ""
+}
+
+// warnExpiry warns about a token that no rotation is planned for and that expires within
+// the provider's expiry_warning_days, when rotate_before_days (as planned) does not rotate
+// it first. It reads the token id from state only when it warns: this runs in every plan.
+func (r *longTermTokenResource) warnExpiry(ctx context.Context, state tfsdk.State, expiresAt types.String, rotateBeforeDays types.Int64) diag.Diagnostics {
+	var diags diag.Diagnostics
+	now := r.data.now()
+	expiry, ok := expiresWithin(expiresAt, rotateBeforeDays, now, r.data.expiryWarning)
+	if !ok {
+		return diags
+	}
+	var tokenID types.String
+	diags.Append(state.GetAttribute(ctx, path.Root("token_id"), &tokenID)...)
+	diags.AddWarning(fmt.Sprintf("Token %s expires on %s with no rotation due", tokenID.ValueString(), expiry.UTC().Format(time.DateOnly)),
+		fmt.Sprintf("auth_long_term_token %s expires at %s (%s), within the provider's expiry_warning_days (%d), "+
+			"and nothing rotates it before then: its rotate_before_days is 0. Set rotate_before_days (a number of days "+
+			"below ttl_days) so that an apply inside that window rotates it, or change a value in rotation_triggers to "+
+			"rotate it with the next apply. Set expiry_warning_days = 0 in the provider to turn these warnings off.",
+			tokenID.ValueString(), expiresAt.ValueString(), inDays(expiry.Sub(now)), int64(r.data.expiryWarning/(24*time.Hour))))
+	return diags
+}
+
+// expiresWithin returns the expiry of a token that expires within window (not yet
+// expired: that rotates) and that rotate_before_days does not rotate first: any positive
+// rotate_before_days comes due before the expiry. A zero window never warns.
+func expiresWithin(expiresAt types.String, rotateBeforeDays types.Int64, now time.Time, window time.Duration) (time.Time, bool) {
+	if window <= 0 || rotateBeforeDays.ValueInt64() > 0 {
+		return time.Time{}, false
+	}
+	expiry, err := time.Parse(time.RFC3339, expiresAt.ValueString())
+	left := expiry.Sub(now)
+	return expiry, err == nil && left > 0 && left <= window
+}
+
+// inDays renders the time a token has left, in whole days rounded down.
+func inDays(d time.Duration) string {
+	switch days := int(d / (24 * time.Hour)); days {
+	case 0:
+		return "in less than a day"
+	case 1:
+		return "in 1 day"
+	default:
+		return fmt.Sprintf("in %d days", days)
+	}
 }
 
 // sameTriggers treats an absent map and an empty one alike, and an unknown one as a change.

@@ -53,6 +53,8 @@ type providerModel struct {
 	MaxRetries     types.Int64
 	RequestTimeout types.String
 	CACertPEM      types.String
+	// ExpiryWarningDays is how close to its expiry a token that nothing rotates first warns.
+	ExpiryWarningDays types.Int64
 	// StepUp holds the argument of every mechanism.
 	StepUp map[*authclient.Mechanism]types.String
 }
@@ -65,6 +67,7 @@ func readProviderModel(ctx context.Context, config tfsdk.Config) (providerModel,
 	for name, target := range map[string]any{
 		"endpoint": &m.Endpoint, "client_id": &m.ClientID, "long_term_token": &m.LongTermToken,
 		"max_retries": &m.MaxRetries, "request_timeout": &m.RequestTimeout, "ca_cert_pem": &m.CACertPEM,
+		"expiry_warning_days": &m.ExpiryWarningDays,
 	} {
 		diags.Append(config.GetAttribute(ctx, path.Root(name), target)...)
 	}
@@ -137,6 +140,13 @@ func (p *authProvider) Schema(_ context.Context, _ provider.SchemaRequest, resp 
 			MarkdownDescription: "Extra trusted CA certificate(s) in PEM for private endpoints (env `AUTH_CA_CERT_PEM`).",
 			Optional:            true,
 			Validators:          []validator.String{caCertValidator{}},
+		},
+		"expiry_warning_days": schema.Int64Attribute{
+			MarkdownDescription: "A plan warns about an `auth_long_term_token` that expires within this many days, 0 to 365 " +
+				"(default `14`), unless its `rotate_before_days` rotates it first; `0` turns the warnings off. " +
+				"The warning names the token, its expiry and the fix.",
+			Optional:   true,
+			Validators: []validator.Int64{int64validator.Between(0, maxExpiryWarningDays)},
 		},
 	}
 	for _, m := range authclient.Mechanisms {

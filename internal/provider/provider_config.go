@@ -26,6 +26,10 @@ const (
 	defaultMaxRetries     = 4
 	defaultRequestTimeout = 30 * time.Second
 	maxRetriesLimit       = 10
+	// defaultExpiryWarningDays and maxExpiryWarningDays bound expiry_warning_days; the
+	// longest token lives 365 days.
+	defaultExpiryWarningDays = 14
+	maxExpiryWarningDays     = 365
 )
 
 // setting resolves one argument: configuration beats the environment variable.
@@ -79,6 +83,7 @@ func (p *authProvider) newProviderData(ctx context.Context, config providerModel
 	}
 	data.longTermToken = longTerm.value
 	data.clientID = clientID.value
+	data.expiryWarning = expiryWarning(config.ExpiryWarningDays)
 
 	if endpoint.value == "" {
 		endpoint.value = defaultEndpoint
@@ -165,6 +170,19 @@ func resolveMaxRetries(v types.Int64, diags *diag.Diagnostics) (int, bool) {
 		return 0, true
 	}
 	return n, true
+}
+
+// expiryWarning is the window of expiry warnings: expiry_warning_days, default 14. An
+// unknown value (known only at apply) turns them off for this plan rather than guess.
+func expiryWarning(v types.Int64) time.Duration {
+	days := int64(defaultExpiryWarningDays)
+	switch {
+	case v.IsUnknown():
+		days = 0
+	case !v.IsNull():
+		days = v.ValueInt64()
+	}
+	return time.Duration(days) * 24 * time.Hour
 }
 
 // resolvedStepUp is the chosen mechanism plus what Configure learnt about it.

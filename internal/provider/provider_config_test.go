@@ -12,7 +12,9 @@ import (
 	"regexp"
 	"strings"
 	"testing"
+	"time"
 
+	"github.com/hashicorp/terraform-plugin-framework/types"
 	"github.com/hashicorp/terraform-plugin-testing/helper/resource"
 	"github.com/hashicorp/terraform-plugin-testing/statecheck"
 	"github.com/hashicorp/terraform-plugin-testing/terraform"
@@ -94,6 +96,10 @@ func TestAccProvider_invalidConfiguration(t *testing.T) {
 			attributeError("max_retries", "Invalid Attribute Value", "value must be between 0 and 10")},
 		"max_retries: negative": {provider(`max_retries = -1`),
 			attributeError("max_retries", "Invalid Attribute Value", "value must be between 0 and 10")},
+		"expiry_warning_days: negative": {provider(`expiry_warning_days = -1`),
+			attributeError("expiry_warning_days", "Invalid Attribute Value", "value must be between 0 and 365")},
+		"expiry_warning_days: over a year": {provider(`expiry_warning_days = 366`),
+			attributeError("expiry_warning_days", "Invalid Attribute Value", "value must be between 0 and 365")},
 		"request_timeout: not a duration": {provider(`request_timeout = "soon"`),
 			attributeError("request_timeout", "Invalid request_timeout", `"soon" is not a duration; use a value such as "30s"`)},
 		"request_timeout: negative": {provider(`request_timeout = "-5s"`),
@@ -271,4 +277,24 @@ func TestAccProvider_noStepUp(t *testing.T) {
 			ExpectError: regexp.MustCompile(`(?s)No step-up mechanism configured.*client_secret, otp_code, assertion`),
 		}},
 	})
+}
+
+// TestExpiryWarning: expiry_warning_days defaults to 14, 0 turns the warnings off, and an
+// unknown value (known only at apply) warns about nothing rather than guess.
+func TestExpiryWarning(t *testing.T) {
+	t.Parallel()
+	day := 24 * time.Hour
+	for name, tc := range map[string]struct {
+		v    types.Int64
+		want time.Duration
+	}{
+		"default": {v: types.Int64Null(), want: 14 * day},
+		"set":     {v: types.Int64Value(30), want: 30 * day},
+		"off":     {v: types.Int64Value(0)},
+		"unknown": {v: types.Int64Unknown()},
+	} {
+		if got := expiryWarning(tc.v); got != tc.want {
+			t.Errorf("%s: expiryWarning = %v, want %v", name, got, tc.want)
+		}
+	}
 }

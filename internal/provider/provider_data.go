@@ -28,7 +28,9 @@ type providerData struct {
 	// exchange steps up with longTermToken when no mechanism is configured (see issuance).
 	exchange *justInTimeExchange
 	now      func() time.Time
-	unclosed *UnclosedTokens
+	// expiryWarning is how close to its expiry a token warns in a plan (0: never).
+	expiryWarning time.Duration
+	unclosed      *UnclosedTokens
 	// secrets are masked in every log line of every entry point (see mask).
 	secrets []string
 }
