@@ -15,10 +15,11 @@ const (
 )
 
 // shortTokenRequest is the ShortTokenRequest schema; with nothing set it marshals to {}.
+// Scopes is a pointer so that no scopes (`[]`) differ from omitted ones (all of them).
 type shortTokenRequest struct {
-	Scopes     []string `json:"scopes,omitempty"`
-	TTLSeconds int      `json:"ttl_seconds,omitempty"`
-	Audience   string   `json:"audience,omitempty"`
+	Scopes     *[]string `json:"scopes,omitempty"`
+	TTLSeconds int       `json:"ttl_seconds,omitempty"`
+	Audience   string    `json:"audience,omitempty"`
 }
 
 // IssueShortTermToken exchanges a long-term token for a short-term JWT. Retries reuse the
@@ -49,7 +50,16 @@ func (c *Client) shortCall(in IssueShortTermTokenInput) (*call, error) {
 	cl.idempotencyKey = key
 	cl.header.Set("Authorization", "Bearer "+in.LongTermToken)
 	cl.secrets = []string{in.LongTermToken}
-	cl.body, err = json.Marshal(shortTokenRequest{Scopes: in.Scopes, TTLSeconds: in.TTLSeconds, Audience: in.Audience})
+	var scopes *[]string
+	switch {
+	case in.NoScopes && len(in.Scopes) > 0:
+		return nil, errors.New("NoScopes and Scopes are exclusive")
+	case in.NoScopes:
+		scopes = &[]string{}
+	case len(in.Scopes) > 0:
+		scopes = &in.Scopes
+	}
+	cl.body, err = json.Marshal(shortTokenRequest{Scopes: scopes, TTLSeconds: in.TTLSeconds, Audience: in.Audience})
 	if err != nil {
 		return nil, err
 	}

@@ -19,6 +19,7 @@ func TestIssueShortTermToken_Request(t *testing.T) {
 	}{
 		{"defaults", authclient.IssueShortTermTokenInput{}, `{}`},
 		{"empty scopes omitted", authclient.IssueShortTermTokenInput{Scopes: []string{}}, `{}`},
+		{"no scopes sent as an empty list", authclient.IssueShortTermTokenInput{NoScopes: true, TTLSeconds: 60}, `{"scopes":[],"ttl_seconds":60}`},
 		{
 			"all set",
 			authclient.IssueShortTermTokenInput{Scopes: []string{"tokens:read"}, TTLSeconds: 300, Audience: "svc", IdempotencyKey: "k"},
@@ -68,5 +69,17 @@ func TestIssueShortTermToken_RequiresLongTermToken(t *testing.T) {
 	}
 	if n := len(api.requests()); n != 0 {
 		t.Errorf("%d requests sent", n)
+	}
+}
+
+func TestIssueShortTermToken_NoScopesExcludesScopes(t *testing.T) {
+	t.Parallel()
+	api := newFakeAPI(t, issueAnswers)
+	in := authclient.IssueShortTermTokenInput{LongTermToken: longSecret, NoScopes: true, Scopes: []string{"tokens:read"}}
+	if _, err := api.client().IssueShortTermToken(context.Background(), in); err == nil {
+		t.Fatal("no error with both NoScopes and Scopes")
+	}
+	if n := len(api.requests()); n != 0 {
+		t.Errorf("%d requests sent, want none", n)
 	}
 }

@@ -35,9 +35,12 @@ type LongTermToken struct {
 // IssueShortTermTokenInput is one call of issueShortTermToken.
 type IssueShortTermTokenInput struct {
 	LongTermToken string   // sent as Authorization: Bearer
-	Scopes        []string // nil: all of the long-term token's scopes
+	Scopes        []string // nil or empty: all of the long-term token's scopes
 	TTLSeconds    int      // 0: the server's default (900)
 	Audience      string   // optional
+	// NoScopes asks for a token with no scope at all (`"scopes": []`), which can only
+	// prove that the long-term token works. Scopes must then be empty.
+	NoScopes bool
 	// IdempotencyKey: "" means a fresh random key; it stays the same across retries.
 	IdempotencyKey string
 }
