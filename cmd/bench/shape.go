@@ -29,6 +29,7 @@ var authShape = shape{
 	{"rotate_before_days", `0`},
 	{"grace_period_seconds", `0`},
 	{"rotation_triggers", `{ generation = var.generation }`},
+	{"detect_revocation", `null`},
 	{"issued_at", `"2026-11-28T22:40:28Z"`},
 	{"expires_at", `"2027-02-26T22:40:28Z"`},
 	{"rotated_from", `null`},

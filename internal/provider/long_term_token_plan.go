@@ -39,8 +39,9 @@ func (r *longTermTokenResource) ModifyPlan(ctx context.Context, req resource.Mod
 		return
 	}
 	if req.Plan.Raw.Equal(req.State.Raw) {
-		// No argument changed (the common plan): only the clock or an unknown secret can
-		// call for a rotation, and three attributes tell. Reflecting whole models into
+		// No argument changed (the common plan): only the clock, an unknown secret or a
+		// refresh that found the token dead can call for a rotation, and three attributes
+		// and the private state tell. Reflecting whole models into
 		// structs was most of this provider's own time in a no-change plan.
 		var token, expiresAt types.String
 		var rotateBeforeDays types.Int64
@@ -50,7 +51,7 @@ func (r *longTermTokenResource) ModifyPlan(ctx context.Context, req resource.Mod
 		if resp.Diagnostics.HasError() {
 			return
 		}
-		if !secretUnknown(token) && rotationDueByClock(expiresAt, rotateBeforeDays, r.data.now()) == "" {
+		if !secretUnknown(token) && rotationDueByClock(expiresAt, rotateBeforeDays, r.data.now()) == "" && !hasRevocation(ctx, req.Private) {
 			resp.Diagnostics.Append(r.warnExpiry(ctx, req.State, expiresAt, rotateBeforeDays)...)
 			return
 		}
@@ -67,6 +68,9 @@ func (r *longTermTokenResource) ModifyPlan(ctx context.Context, req resource.Mod
 	ctx = r.data.mask(ctx, state.Token.ValueString())
 
 	reasons := rotationReasons(state, plan, config, r.data.now())
+	if rec := readRevocation(ctx, req.Private, state.TokenID.ValueString()); rec != nil {
+		reasons = append(reasons, "the token no longer works: "+rec.Reason)
+	}
 	if len(reasons) == 0 {
 		resp.Diagnostics.Append(r.warnExpiry(ctx, req.State, state.ExpiresAt, plan.RotateBeforeDays)...)
 		plan.keepIssued(state)

@@ -61,6 +61,7 @@ type longTermTokenModel struct {
 	RotateBeforeDays       types.Int64    `tfsdk:"rotate_before_days"`
 	GracePeriodSeconds     types.Int64    `tfsdk:"grace_period_seconds"`
 	RotationTriggers       types.Map      `tfsdk:"rotation_triggers"`
+	DetectRevocation       types.Bool     `tfsdk:"detect_revocation"`
 	IssuedAt               types.String   `tfsdk:"issued_at"`
 	ExpiresAt              types.String   `tfsdk:"expires_at"`
 	RotatedFrom            types.String   `tfsdk:"rotated_from"`
@@ -105,7 +106,7 @@ func (r *longTermTokenResource) Schema(ctx context.Context, _ resource.SchemaReq
 	resp.Schema = schema.Schema{
 		MarkdownDescription: "A long-term token of the Auth API. Create issues it, update rotates it " +
 			"(the replaced token keeps working for `grace_period_seconds`), delete revokes it. " +
-			"Refresh calls no API: the state is the record.",
+			"Refresh calls no API, the state is the record, unless `detect_revocation` is set.",
 		Attributes: map[string]schema.Attribute{
 			"id": schema.StringAttribute{
 				MarkdownDescription: "Same as `token_id`.",
@@ -170,6 +171,14 @@ func (r *longTermTokenResource) Schema(ctx context.Context, _ resource.SchemaReq
 				MarkdownDescription: "Arbitrary strings; any change rotates the token in place.",
 				ElementType:         types.StringType,
 				Optional:            true,
+			},
+			"detect_revocation": schema.BoolAttribute{
+				MarkdownDescription: "Refresh probes the token: it exchanges it for a short-term token with no scopes and a " +
+					"lifetime of 60 seconds, then revokes that one, so two requests per token per refresh. A token that the " +
+					"Auth API refuses before its expiry (revoked or rotated outside Terraform) is re-issued by the next apply, " +
+					"with a warning; a failed probe (network error, 5xx) keeps the state and warns. Default `false`: refresh " +
+					"calls no API. Changing it alone calls no API.",
+				Optional: true,
 			},
 			"issued_at": schema.StringAttribute{
 				MarkdownDescription: "When the token was issued (RFC 3339).",
@@ -317,16 +326,21 @@ func (r *longTermTokenResource) apiContext(ctx context.Context, timeout func(con
 	return ctx, cancel, client, diags
 }
 
-// Read calls no API: there is no read endpoint, and the state is the record. It only sets
-// the identity from the state's id, which a state written without identity (by an older
-// CLI or provider version) lacks.
+// Read calls no API unless detect_revocation is set: there is no read endpoint, and the
+// state is the record. It sets the identity from the state's id, which a state written
+// without identity (by an older CLI or provider version) lacks.
 func (r *longTermTokenResource) Read(ctx context.Context, req resource.ReadRequest, resp *resource.ReadResponse) {
 	var id types.String
+	var detect types.Bool
 	resp.Diagnostics.Append(req.State.GetAttribute(ctx, path.Root("id"), &id)...)
+	resp.Diagnostics.Append(req.State.GetAttribute(ctx, path.Root("detect_revocation"), &detect)...)
 	if resp.Diagnostics.HasError() {
 		return
 	}
 	resp.Diagnostics.Append(setIdentity(ctx, resp.Identity, id)...)
+	if detect.ValueBool() {
+		resp.Diagnostics.Append(r.detectRevocation(ctx, req.State, resp.Private)...)
+	}
 }
 
 func (r *longTermTokenResource) Update(ctx context.Context, req resource.UpdateRequest, resp *resource.UpdateResponse) {
@@ -351,7 +365,11 @@ func (r *longTermTokenResource) Update(ctx context.Context, req resource.UpdateR
 
 	pending, diags := readPendingRotation(ctx, req.Private, state.TokenID.ValueString())
 	resp.Diagnostics.Append(diags...)
-	tok, inDoubt, diags := r.rotate(ctx, client, state, plan, pending)
+	rotate := r.rotate
+	if readRevocation(ctx, req.Private, state.TokenID.ValueString()) != nil {
+		rotate = r.reissue // refresh found that the token no longer works
+	}
+	tok, inDoubt, diags := rotate(ctx, client, state, plan, pending)
 	resp.Diagnostics.Append(diags...)
 	// Remember a rotation whose outcome is unknown, so that the next one can replay it or
 	// refuse to guess; the state keeps the current token meanwhile.
@@ -359,6 +377,7 @@ func (r *longTermTokenResource) Update(ctx context.Context, req resource.UpdateR
 	if tok == nil {
 		return
 	}
+	resp.Diagnostics.Append(resp.Private.SetKey(ctx, revocationKey, nil)...)
 	ctx = maskSecrets(ctx, tok.Token)
 	resp.Diagnostics.Append(plan.setIssued(ctx, tok)...)
 	resp.Diagnostics.Append(resp.State.Set(ctx, &plan)...)

@@ -208,6 +208,8 @@ resource "auth_long_term_token" "bootstrap" {
 resource "auth_long_term_token" "otp" {
   provider = auth.otp
   name     = "otp"
+  # Every refresh probes it: the probe tokens are searched for too.
+  detect_revocation = true
 }
 
 resource "auth_long_term_token" "assertion" {
