@@ -102,8 +102,8 @@ func (r *longTermTokenResource) revokeLostIssue(ctx context.Context, client *aut
 		diags.AddWarning("An issuance in doubt may have left a token active",
 			fmt.Sprintf("The Auth API keeps an Idempotency-Key per caller, and with %s the caller is a short-term token, a new one in "+
 				"every run: this replay could not find the lost request, so it minted %s and revoked it. If the lost request minted a "+
-				"token too, it is still active: find it by its name (%q) in the Auth API's listing and revoke it. A client_secret or "+
-				"private_key_pem step-up is the same caller in every run, and its replays find the original.",
+				"token too, it is still active: find it by its name (%q) in the Auth API's listing and revoke it. A client_secret "+
+				"step-up is the same caller in every run, and its replays find the original.",
 				iss.stepUp.Name, tok.TokenID, in.Name))
 	}
 	return diags

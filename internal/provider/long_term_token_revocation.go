@@ -144,8 +144,19 @@ func (r *longTermTokenResource) reissue(ctx context.Context, client *authclient.
 	if diags.HasError() {
 		return nil, pending, diags
 	}
-	tok, err := issueResuming(ctx, iss.send, &in, pending)
+	// A re-issue in doubt is resumed under its key, never asked afresh: with no token to
+	// rotate, no 409 would stop a second token when the first did mint.
+	in.IdempotencyKey = authclient.NewIdempotencyKey()
+	if pending != nil {
+		in.IdempotencyKey = pending.IdempotencyKey
+	}
+	tok, err := iss.send(ctx, in)
 	switch {
+	case errors.Is(err, authclient.ErrUnprocessable) && pending != nil:
+		diags.AddError("Cannot resume the re-issue in doubt of auth_long_term_token "+dead, apiErrorDetail(iss.stepUp, err)+
+			fmt.Sprintf("\nAn earlier re-issue lost its answer and cannot be replayed (the credential or the arguments changed). "+
+				"A token named %q may be active: revoke it on the Auth API side, then run terraform apply -replace=<this resource>.", in.Name))
+		return nil, pending, diags
 	case err == nil:
 		tflog.Info(ctx, "re-issued a long-term token that no longer worked", map[string]any{
 			"token_id": tok.TokenID, "replaces": dead, "step_up": iss.stepUp.String(), "resumed": pending != nil,
