@@ -33,13 +33,14 @@ func main() {
 		Address: "registry.terraform.io/example/auth",
 		Debug:   debug,
 	})
-	// Terraform skips closing an ephemeral resource when an apply fails downstream of it.
-	// Revoke those tokens now, within the grace that go-plugin gives a stopping plugin (2 s).
+	// Terraform skips closing an ephemeral resource when an apply fails downstream of it, and
+	// the short-term tokens exchanged to step up are the process's own. Revoke them now,
+	// within the grace that go-plugin gives a stopping plugin (2 s).
 	ctx, cancel := context.WithTimeout(context.Background(), revokeUnclosedBudget)
 	revoked, errs := unclosed.RevokeAll(ctx)
 	cancel()
 	for _, id := range revoked {
-		log.Printf("revoked short-term token %s, which Terraform left open", id)
+		log.Printf("revoked short-term token %s, still open when Terraform stopped the provider", id)
 	}
 	for _, e := range errs {
 		log.Print(e)

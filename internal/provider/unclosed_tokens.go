@@ -12,8 +12,9 @@ import (
 // UnclosedTokens remembers the short-term tokens that this provider process opened with
 // revoke_on_close and that Terraform has not closed. Terraform skips closing an ephemeral
 // resource when an apply fails downstream of it, which would leave the token valid until
-// its ttl; main revokes what is left once Terraform stops the provider. A nil
-// *UnclosedTokens remembers nothing.
+// its ttl; main revokes what is left once Terraform stops the provider. The short-term
+// tokens that the provider's long_term_token was exchanged for to step up (step_up.go) are
+// remembered here too, until that stop. A nil *UnclosedTokens remembers nothing.
 type UnclosedTokens struct {
 	mu     sync.Mutex
 	tokens map[string]unclosedToken // by token id

@@ -116,7 +116,7 @@ func TestBinaryRevokesTokensLeftOpen(t *testing.T) {
 	if all == 0 || active != 0 {
 		t.Errorf("%d short-term tokens minted, %d still active after terraform exited; want none active\n%s", all, active, e.serverLog())
 	}
-	if !regexp.MustCompile(`revoked short-term token st_\w+, which Terraform left open`).MatchString(out) {
+	if !regexp.MustCompile(`revoked short-term token st_\w+, still open when Terraform stopped the provider`).MatchString(out) {
 		t.Errorf("the provider did not report revoking a token Terraform left open:\n%s", lastLines(out, 40))
 	}
 }
