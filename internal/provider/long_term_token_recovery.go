@@ -121,6 +121,9 @@ const pendingRotationKey = "pending_rotation"
 type pendingRotation struct {
 	RotateTokenID  string `json:"rotate_token_id"`
 	IdempotencyKey string `json:"idempotency_key"`
+	// Name is the name the lost request gave its token, for the advice when it cannot be
+	// replayed.
+	Name string `json:"name,omitempty"`
 }
 
 // privateState is the part of the framework's private data that these records use.

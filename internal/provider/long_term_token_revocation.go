@@ -153,9 +153,10 @@ func (r *longTermTokenResource) reissue(ctx context.Context, client *authclient.
 	tok, err := iss.send(ctx, in)
 	switch {
 	case errors.Is(err, authclient.ErrUnprocessable) && pending != nil:
-		diags.AddError("Cannot resume the re-issue in doubt of auth_long_term_token "+dead, apiErrorDetail(iss.stepUp, err)+
-			fmt.Sprintf("\nAn earlier re-issue lost its answer and cannot be replayed (the credential or the arguments changed). "+
-				"A token named %q may be active: revoke it on the Auth API side, then run terraform apply -replace=<this resource>.", in.Name))
+		diags.AddError("Cannot resume the re-issue in doubt of auth_long_term_token "+dead,
+			fmt.Sprintf("An earlier re-issue of %s lost its answer, and the Auth API refuses to replay it (%v): the credential "+
+				"or the arguments changed since. That request may have minted a token named %q, which no state holds: revoke it "+
+				"on the Auth API side, then run terraform apply -replace=<this resource>.", dead, err, pending.Name))
 		return nil, pending, diags
 	case err == nil:
 		tflog.Info(ctx, "re-issued a long-term token that no longer worked", map[string]any{
@@ -166,7 +167,7 @@ func (r *longTermTokenResource) reissue(ctx context.Context, client *authclient.
 		diags.AddError("Re-issue outcome unknown: auth_long_term_token "+dead, apiErrorDetail(iss.stepUp, err)+
 			"\nThe new token may have been issued. Run terraform apply again: it resumes with the same Idempotency-Key, so that "+
 			"the server answers with the token it minted, if any, instead of minting another.")
-		return nil, &pendingRotation{RotateTokenID: dead, IdempotencyKey: in.IdempotencyKey}, diags
+		return nil, &pendingRotation{RotateTokenID: dead, IdempotencyKey: in.IdempotencyKey, Name: in.Name}, diags
 	default:
 		addAPIError(&diags, "Cannot re-issue auth_long_term_token "+dead, iss.stepUp, err)
 		return nil, pending, diags

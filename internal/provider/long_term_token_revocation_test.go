@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -204,4 +205,45 @@ resource "auth_long_term_token" "test" {
 			},
 		},
 	})
+}
+
+// TestAccLongTermToken_reissueInDoubtIsNeverAskedAfresh: a re-issue of a revoked token
+// whose answer was lost may have minted the new token. Resumed with another body (here a
+// new name), the server cannot replay it (422); with no token to rotate, no 409 would stop a
+// second token, so the provider stops and names the token to revoke instead of issuing anew.
+func TestAccLongTermToken_reissueInDoubtIsNeverAskedAfresh(t *testing.T) {
+	t.Parallel()
+	e := newTestEnv(t)
+	config := func(name string) string {
+		return e.providerBlock(fmt.Sprintf("client_secret = %q", testClientSecret), "max_retries = 0") + fmt.Sprintf(`
+resource "auth_long_term_token" "test" {
+  name              = %q
+  detect_revocation = true
+}`, name)
+	}
+	var revoked capturedToken
+	resource.UnitTest(t, resource.TestCase{
+		ProtoV6ProviderFactories: e.factories(),
+		Steps: []resource.TestStep{
+			{Config: config("app"), ConfigStateChecks: []statecheck.StateCheck{capture(&revoked)}},
+			{
+				PreConfig: func() {
+					must(t, e.apiClient().RevokeToken(context.Background(), revoked.id, revoked.secret))
+					e.server.InjectFault(authserver.OpIssueLong, authserver.Fault{DropConnection: true, Times: 4}) // net/http resends once on a new connection
+				},
+				Config:      config("app"),
+				ExpectError: regexp.MustCompile(`Re-issue outcome unknown`),
+			},
+			{
+				PreConfig:   e.server.ClearFaults,
+				Config:      config("app-renamed"),
+				ExpectError: regexp.MustCompile(`(?s)Cannot resume the re-issue in doubt.*token\s+named\s+"app",`),
+			},
+		},
+	})
+	active := e.activeTokens(authserver.KindLong)
+	if len(active) != 1 || active[0].Name != "app" {
+		t.Errorf("active long-term tokens %v, want only the one the lost re-issue minted, named app\n%s", active, e.serverLog())
+	}
+	must(t, e.expectLongTermMinted(2)(nil)) // the first token and the lost re-issue's, no third
 }
