@@ -2,7 +2,7 @@
 // loopback address, with the test controls on, for demos and benchmarks:
 //
 //	auth-server -clients clients.json [-listen 127.0.0.1:0] [-state state.json]
-//	            [-url-file path] [-manual-clock] [-rate-limit 200] [-rate-burst 400]
+//	            [-url-file path] [-manual-clock] [-rate-limit 200] [-rate-burst 400] [-quiet]
 //
 // Once listening it prints one line, AUTH_ENDPOINT=http://127.0.0.1:PORT/v1, to
 // stdout. It logs to stderr and stops gracefully on SIGINT or SIGTERM.

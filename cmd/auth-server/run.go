@@ -23,6 +23,7 @@ type config struct {
 	statePath   string
 	urlFile     string
 	manualClock bool
+	quiet       bool
 	rateLimit   authserver.RateLimit
 }
 
@@ -36,6 +37,7 @@ func parseFlags(args []string, stderr io.Writer) (config, error) {
 	fs.StringVar(&cfg.statePath, "state", "", "state file (hashes and metadata only); empty keeps state in memory")
 	fs.StringVar(&cfg.urlFile, "url-file", "", "also write the endpoint URL to this file")
 	fs.BoolVar(&cfg.manualClock, "manual-clock", false, "start a manual clock at the current time, moved only through POST /_test/clock")
+	fs.BoolVar(&cfg.quiet, "quiet", false, "log warnings and errors only, no line per request (make bench)")
 	fs.Float64Var(&cfg.rateLimit.PerSecond, "rate-limit", 0, "requests per second per client (0: default 200; negative: no limit)")
 	fs.IntVar(&cfg.rateLimit.Burst, "rate-burst", 0, "rate limit burst per client (0: default)")
 	if err := fs.Parse(args); err != nil {
@@ -105,7 +107,11 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	logger := slog.New(slog.NewTextHandler(stderr, nil))
+	var level slog.Level // info
+	if cfg.quiet {
+		level = slog.LevelWarn
+	}
+	logger := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: level}))
 	opts := authserver.Options{
 		Clients:      clients,
 		RateLimit:    cfg.rateLimit,

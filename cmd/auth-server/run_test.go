@@ -149,3 +149,38 @@ func TestRunRefusesBadInput(t *testing.T) {
 		})
 	}
 }
+
+// -quiet (make bench) writes no line per request; warnings still go out.
+func TestRunQuietLogsNoRequests(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	stdoutR, stdoutW := io.Pipe()
+	var stderr strings.Builder
+	done := make(chan error, 1)
+	go func() {
+		done <- run(ctx, []string{"-clients", writeClients(t, clientsJSON), "-quiet"}, stdoutW, &stderr)
+		stdoutW.Close()
+	}()
+	line, err := bufio.NewReader(stdoutR).ReadString('\n')
+	endpoint, ok := strings.CutPrefix(strings.TrimSpace(line), "AUTH_ENDPOINT=")
+	if err != nil || !ok {
+		t.Fatalf("startup line %q: %v", line, err)
+	}
+	go func() { _, _ = io.Copy(io.Discard, stdoutR) }()
+	req, _ := http.NewRequest(http.MethodPost, endpoint+"/auth/tokens/long",
+		strings.NewReader(`{"grant_type":"client_credentials","client_id":"demo","client_secret":"demo-secret-value-0123456789"}`))
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("X-Client-Id", "demo")
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil || resp.StatusCode != 201 {
+		t.Fatalf("issue: %v %v", resp, err)
+	}
+	resp.Body.Close()
+	cancel()
+	if err := <-done; err != nil {
+		t.Fatalf("run: %v", err)
+	}
+	if logs := stderr.String(); logs != "" {
+		t.Errorf("a quiet server logged:\n%s", logs)
+	}
+}
