@@ -12,6 +12,7 @@ import (
 
 	"github.com/hashicorp/terraform-plugin-framework/providerserver"
 
+	"github.com/example/terraform-provider-auth/internal/profiling"
 	"github.com/example/terraform-provider-auth/internal/provider"
 )
 
@@ -28,11 +29,14 @@ func main() {
 	flag.Parse()
 
 	ignoreTerminate()
+	// `make bench BENCH_FLAGS="-profile DIR"` sets BENCH_PROFILE_DIR; unset, this does nothing.
+	stopProfile := profiling.Start()
 	factory, unclosed := provider.New(version)
 	err := providerserver.Serve(context.Background(), factory, providerserver.ServeOpts{
 		Address: "registry.terraform.io/example/auth",
 		Debug:   debug,
 	})
+	stopProfile()
 	// Terraform skips closing an ephemeral resource when an apply fails downstream of it, and
 	// the short-term tokens exchanged to step up are the process's own. Revoke them now,
 	// within the grace that go-plugin gives a stopping plugin (2 s).

@@ -12,8 +12,8 @@ import (
 // build, source address and schema call; from that entry alone it is built, shimmed,
 // served through dev_overrides, timed at start-up and listed in the start-up table), a
 // kind in kinds whose config starts with the plugin's configuration, and its columns in
-// report.go, whose tables name the kinds they compare. A kind with no plugin (like the
-// shape controls) needs only the last two.
+// report.go, whose tables name the kinds they compare. A kind with no plugin (like
+// terraform_data) needs only the last two.
 
 // A plugin is a provider binary that Terraform runs through dev_overrides, behind a shim.
 type plugin struct {
@@ -36,6 +36,15 @@ var (
 		},
 		protocol: "6", schemaMethod: "/tfplugin6.Provider/GetProviderSchema", resource: "auth_long_term_token",
 	}
+	// The twin (cmd/bench/twin): the auth provider's schema, no API and no logic, built
+	// from this module, so with our framework versions. It is auth's floor.
+	twinPlugin = plugin{
+		name: "twin", label: "twin", source: "example/twin",
+		build: func(ctx context.Context, root, _, out string) error {
+			return goBuild(ctx, root, out, stripFlags, "./cmd/bench/twin")
+		},
+		protocol: "6", schemaMethod: "/tfplugin6.Provider/GetProviderSchema", resource: "twin_long_term_token",
+	}
 	peerPlugin = plugin{
 		name: "time", label: "peer (time)", source: "hashicorp/time",
 		build: func(ctx context.Context, root, dir, out string) error {
@@ -43,7 +52,7 @@ var (
 		},
 		protocol: "5", schemaMethod: "/tfplugin5.Provider/GetSchema", resource: "time_static",
 	}
-	plugins = []plugin{authPlugin, peerPlugin}
+	plugins = []plugin{authPlugin, twinPlugin, peerPlugin}
 )
 
 // configuration is a configuration of the plugin's resources: its required_providers
@@ -63,7 +72,7 @@ variable "generation" { type = string }
 // A kind is one of the things measured side by side: N resources of one configuration
 // through every step.
 type kind struct {
-	name string // auth, time, data, shape-auth, shape-peer: the report's keys
+	name string // auth, twin, time, data: the report's keys
 	// provider names the plugin whose shim records the provider processes; "" for
 	// terraform_data (built in).
 	provider string
@@ -90,6 +99,19 @@ var kinds = []kind{
 		},
 	},
 	{
+		name: "twin", provider: twinPlugin.name,
+		// The same configuration as auth's: an update that makes every computed value anew.
+		rotate: [3]int{0, 1, 0},
+		config: func(n int) string {
+			return twinPlugin.configuration(fmt.Sprintf(`resource "twin_long_term_token" "bench" {
+  count             = %d
+  name              = "bench-n%d-${count.index}"
+  rotation_triggers = { generation = var.generation }
+}
+`, n, n))
+		},
+	},
+	{
 		name: "time", provider: peerPlugin.name,
 		// time_static has no in-place update: a triggers change replaces it.
 		rotate: [3]int{1, 0, 1},
@@ -101,13 +123,6 @@ var kinds = []kind{
 `, n))
 		},
 	},
-	// The two shape controls run no plugin either: terraform_data instances whose input has
-	// the shape of one auth_long_term_token or one time_static instance (the same attribute
-	// names, value lengths and sensitive paths). Terraform's own cost of an instance grows
-	// with its size in the state, which it rewrites after every resource it changes; these
-	// two measure what each provider's schema alone costs Terraform.
-	shapeKind("shape-auth", authShape),
-	shapeKind("shape-peer", peerShape),
 	{
 		name: "data", provider: "",
 		// An input change is an in-place update that recomputes output.

@@ -1,12 +1,11 @@
 //go:build linux
 
 // Command bench is a tool of this repository, not part of the provider: it measures the
-// auth provider with the real Terraform CLI, side by side with a peer plugin provider
-// (hashicorp/time's time_static, the practical floor for a plugin-framework provider) and
-// Terraform's built-in terraform_data (Terraform's own cost, no plugin at all; also shaped
-// like each provider's instances, to show what each schema alone costs Terraform), and
-// writes the results to BENCHMARKS.md. It is a benchmark, not a test: run it with
-// `make bench` on a quiet machine. What it compares is in kinds.go.
+// auth provider with the real Terraform CLI against its floor, the twin (cmd/bench/twin:
+// the same schema, no API, no logic), with hashicorp/time's time_static and Terraform's
+// built-in terraform_data as references, and writes the results to BENCHMARKS.md. It is a
+// benchmark, not a test: run it with `make bench` on a quiet machine. What it compares is
+// in kinds.go.
 //
 // For each size N it runs, per repetition and alternating the kinds step by step:
 // apply (create N), plan with no changes, apply rotating all N (one rotation_triggers
@@ -14,6 +13,10 @@
 // their CPU time and peak RSS (cmd/bench/usage); the local Auth API server
 // (cmd/auth-server) counts the requests of every step, and the harness fails unless they
 // are exactly N for create, rotate and destroy, and 0 for the plan.
+//
+// With -profile DIR it measures nothing: it runs each step once for auth and the twin with
+// BENCH_PROFILE_DIR set, so that every provider process writes CPU and allocation profiles
+// (internal/profiling) for `go tool pprof`.
 package main
 
 import (
@@ -37,6 +40,17 @@ type options struct {
 	out         string
 	maxLoad     float64
 	loadWait    time.Duration
+	profile     string
+	// flags are the flags given besides -terraform, as the report quotes them.
+	flags []string
+}
+
+// flagsText is the report's quote of the flags given besides -terraform.
+func (o options) flagsText() string {
+	if len(o.flags) == 0 {
+		return ""
+	}
+	return " " + strings.Join(o.flags, " ")
 }
 
 func parseFlags() (options, error) {
@@ -49,7 +63,13 @@ func parseFlags() (options, error) {
 	flag.StringVar(&o.out, "out", "BENCHMARKS.md", "report file; the part between its bench markers is replaced, the rest kept (\"\": print only)")
 	flag.Float64Var(&o.maxLoad, "max-load", 1.5, "wait until the 1-minute load average is below this before measuring (0: do not wait)")
 	flag.DurationVar(&o.loadWait, "load-wait", 30*time.Minute, "give up waiting for -max-load after this long, and note the load")
+	flag.StringVar(&o.profile, "profile", "", "instead of measuring, profile the provider processes of auth and the twin in every step into this directory")
 	flag.Parse()
+	flag.Visit(func(f *flag.Flag) {
+		if f.Name != "terraform" {
+			o.flags = append(o.flags, fmt.Sprintf("-%s %q", f.Name, f.Value))
+		}
+	})
 	if o.terraform == "" {
 		return o, fmt.Errorf("-terraform is required")
 	}
@@ -133,6 +153,10 @@ func runBench(ctx context.Context, o options) error {
 		return nil
 	}
 
+	if o.profile != "" {
+		return profileSteps(ctx, o, spaces, serverFor)
+	}
+
 	m, err := describeMachine(ctx, o.terraform)
 	if err != nil {
 		return err
@@ -181,11 +205,15 @@ func runBench(ctx context.Context, o options) error {
 	if err != nil {
 		return err
 	}
+	cost, err := parseHTTPCost(goBench)
+	if err != nil {
+		return err
+	}
 	versions, err := describeVersions(bins)
 	if err != nil {
 		return err
 	}
-	report := render(o, m, versions, bins, startups, collect(samples), goBench)
+	report := render(o, m, versions, bins, startups, collect(samples), goBench, cost)
 	fmt.Print(report)
 	if o.out == "" {
 		return nil
@@ -210,7 +238,8 @@ func measureStartups(ctx context.Context, reps int, bins *binaries) (map[string]
 	return out, nil
 }
 
-// runGoBenchmarks runs the client's and the server's issue-path benchmarks.
+// runGoBenchmarks runs the client's loopback benchmarks (the CPU of one request, which the
+// provider's CPU allowance adds) and the server's issue-path benchmark.
 func runGoBenchmarks(ctx context.Context, root string) (string, error) {
 	text, err := output(ctx, root, nil, "go", "test", "-run", "^$", "-bench", ".", "-benchmem", "-count", "1",
 		"./internal/authclient", "./internal/authserver")

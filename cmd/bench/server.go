@@ -32,9 +32,9 @@ type authServer struct {
 	http     *http.Client
 }
 
-// startServer starts the server on loopback with one client and no rate limit (the
-// benchmark must measure the provider, not the throttle). Its log goes to dir/server.log,
-// whose end a failure to start quotes.
+// startServer starts the server lean, so that it is not what is measured: on loopback,
+// one client, no rate limit, no state file, and quiet (no log line per request; warnings
+// go to dir/server.log, whose end a failure to start quotes).
 func startServer(ctx context.Context, binary, dir string) (*authServer, error) {
 	s := &authServer{secret: rand.Text(), http: &http.Client{Timeout: 30 * time.Second}}
 	// The format of auth-server's -clients file.
@@ -54,7 +54,7 @@ func startServer(ctx context.Context, binary, dir string) (*authServer, error) {
 		return nil, err
 	}
 	defer logFile.Close() // the child holds its own descriptor
-	s.cmd = exec.CommandContext(ctx, binary, "-clients", clientsPath, "-listen", "127.0.0.1:0", "-rate-limit", "-1")
+	s.cmd = exec.CommandContext(ctx, binary, "-clients", clientsPath, "-listen", "127.0.0.1:0", "-rate-limit", "-1", "-quiet")
 	s.cmd.Stderr = logFile
 	stdout, err := s.cmd.StdoutPipe()
 	if err != nil {

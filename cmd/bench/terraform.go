@@ -11,6 +11,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"syscall"
@@ -18,6 +19,7 @@ import (
 
 	"github.com/example/terraform-provider-auth/cmd/bench/usage"
 	"github.com/example/terraform-provider-auth/internal/authserver"
+	"github.com/example/terraform-provider-auth/internal/profiling"
 )
 
 // The four measured steps, in the order each repetition runs them.
@@ -149,7 +151,7 @@ func (w *workspace) runStep(ctx context.Context, terraform, step string, srv *au
 	var out bytes.Buffer
 	cmd := exec.CommandContext(ctx, terraform, stepArgs(step)...) //nolint:gosec // G204: the Terraform CLI the developer chose, with the benchmark's own arguments
 	cmd.Dir = w.dir
-	cmd.Env = append(w.env, usage.FileEnv+"="+usageFile)
+	cmd.Env = append(slices.Clip(w.env), usage.FileEnv+"="+usageFile)
 	cmd.Stdout, cmd.Stderr = &out, &out
 	start := time.Now()
 	err := cmd.Run()
@@ -252,7 +254,7 @@ func terraformEnv(cliConfig string, extra []string) []string {
 	for _, kv := range os.Environ() {
 		key, _, _ := strings.Cut(kv, "=")
 		if strings.HasPrefix(key, "TF_") || strings.HasPrefix(key, "AUTH_") || strings.HasPrefix(key, "PLUGIN_") ||
-			key == "CHECKPOINT_DISABLE" || key == usage.FileEnv {
+			key == "CHECKPOINT_DISABLE" || key == usage.FileEnv || key == profiling.DirEnv {
 			continue
 		}
 		env = append(env, kv)
