@@ -14,12 +14,11 @@ import (
 )
 
 func (r *longTermTokenResource) ValidateConfig(ctx context.Context, req resource.ValidateConfigRequest, resp *resource.ValidateConfigResponse) {
-	// Two attributes, not the whole model: Terraform validates every instance on every
-	// plan, and reflecting into the model costs far more than this check.
-	var config longTermTokenModel
-	resp.Diagnostics.Append(req.Config.GetAttribute(ctx, path.Root("rotate_before_days"), &config.RotateBeforeDays)...)
-	resp.Diagnostics.Append(req.Config.GetAttribute(ctx, path.Root("ttl_days"), &config.TTLDays)...)
-	if resp.Diagnostics.HasError() || config.RotateBeforeDays.IsNull() || config.RotateBeforeDays.IsUnknown() || config.TTLDays.IsUnknown() {
+	// Two raw attributes, not the whole model: Terraform validates every instance on every
+	// plan, and reflecting into the model costs far more than this check (raw_values.go).
+	attrs := rawAttributes(req.Config.Raw)
+	config := longTermTokenModel{RotateBeforeDays: rawInt64(attrs["rotate_before_days"]), TTLDays: rawInt64(attrs["ttl_days"])}
+	if config.RotateBeforeDays.IsNull() || config.RotateBeforeDays.IsUnknown() || config.TTLDays.IsUnknown() {
 		return
 	}
 	ttl := int64(defaultTTLDays)
@@ -40,17 +39,11 @@ func (r *longTermTokenResource) ModifyPlan(ctx context.Context, req resource.Mod
 	}
 	if req.Plan.Raw.Equal(req.State.Raw) {
 		// No argument changed (the common plan): only the clock, an unknown secret or a
-		// refresh that found the token dead can call for a rotation, and three attributes
-		// and the private state tell. Reflecting whole models into
-		// structs was most of this provider's own time in a no-change plan.
-		var token, expiresAt types.String
-		var rotateBeforeDays types.Int64
-		resp.Diagnostics.Append(req.State.GetAttribute(ctx, path.Root("token"), &token)...)
-		resp.Diagnostics.Append(req.State.GetAttribute(ctx, path.Root("expires_at"), &expiresAt)...)
-		resp.Diagnostics.Append(req.State.GetAttribute(ctx, path.Root("rotate_before_days"), &rotateBeforeDays)...)
-		if resp.Diagnostics.HasError() {
-			return
-		}
+		// refresh that found the token dead can call for a rotation, and three raw attributes
+		// (raw_values.go) and the private state tell. Reflecting whole models into structs
+		// was most of this provider's own time in a no-change plan.
+		attrs := rawAttributes(req.State.Raw)
+		token, expiresAt, rotateBeforeDays := rawString(attrs["token"]), rawString(attrs["expires_at"]), rawInt64(attrs["rotate_before_days"])
 		if !secretUnknown(token) && rotationDueByClock(expiresAt, rotateBeforeDays, r.data.now()) == "" && !hasRevocation(ctx, req.Private) {
 			resp.Diagnostics.Append(r.warnExpiry(ctx, req.State, expiresAt, rotateBeforeDays)...)
 			return
