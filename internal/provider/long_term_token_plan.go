@@ -37,7 +37,10 @@ func (r *longTermTokenResource) ModifyPlan(ctx context.Context, req resource.Mod
 	if req.State.Raw.IsNull() || req.Plan.Raw.IsNull() || r.data == nil {
 		return
 	}
-	if req.Plan.Raw.Equal(req.State.Raw) {
+	// Any change leaves the framework's plan with every computed value that configuration
+	// does not set unknown already: the issued values, and the scopes when not configured.
+	frameworkMarked := !req.Plan.Raw.Equal(req.State.Raw)
+	if !frameworkMarked {
 		// No argument changed (the common plan): only the clock, an unknown secret or a
 		// refresh that found the token dead can call for a rotation, and three raw attributes
 		// (raw_values.go) and the private state tell. Reflecting whole models into structs
@@ -74,6 +77,9 @@ func (r *longTermTokenResource) ModifyPlan(ctx context.Context, req resource.Mod
 		return
 	}
 	tflog.Info(ctx, "auth_long_term_token will rotate", map[string]any{"token_id": state.TokenID.ValueString(), "reasons": reasons})
+	if frameworkMarked {
+		return // the plan shows the rotation as it is; setting it again was a third of a rotation's ModifyPlan
+	}
 	plan.setAllIssued(types.StringUnknown())
 	if config.Scopes.IsNull() {
 		plan.Scopes = types.SetUnknown(types.StringType)
