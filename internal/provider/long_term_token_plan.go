@@ -53,10 +53,12 @@ func (r *longTermTokenResource) ModifyPlan(ctx context.Context, req resource.Mod
 		}
 	}
 	var state, plan longTermTokenModel
-	var configScopes types.Set
+	configScopes := types.SetNull(types.StringType)
 	resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
 	resp.Diagnostics.Append(req.Plan.Get(ctx, &plan)...)
-	resp.Diagnostics.Append(req.Config.GetAttribute(ctx, path.Root("scopes"), &configScopes)...)
+	if !rawAttributes(req.Config.Raw)["scopes"].IsNull() { // read only when configured (raw_values.go)
+		resp.Diagnostics.Append(req.Config.GetAttribute(ctx, path.Root("scopes"), &configScopes)...)
+	}
 	if resp.Diagnostics.HasError() {
 		return
 	}
