@@ -50,6 +50,7 @@ type model struct {
 	RotateBeforeDays       types.Int64    `tfsdk:"rotate_before_days"`
 	GracePeriodSeconds     types.Int64    `tfsdk:"grace_period_seconds"`
 	RotationTriggers       types.Map      `tfsdk:"rotation_triggers"`
+	DetectRevocation       types.Bool     `tfsdk:"detect_revocation"`
 	IssuedAt               types.String   `tfsdk:"issued_at"`
 	ExpiresAt              types.String   `tfsdk:"expires_at"`
 	RotatedFrom            types.String   `tfsdk:"rotated_from"`
@@ -133,6 +134,10 @@ func (*longTermToken) Schema(ctx context.Context, _ resource.SchemaRequest, resp
 			"rotation_triggers": schema.MapAttribute{
 				MarkdownDescription: "Any change updates the instance.",
 				ElementType:         types.StringType,
+				Optional:            true,
+			},
+			"detect_revocation": schema.BoolAttribute{
+				MarkdownDescription: "Stored only.",
 				Optional:            true,
 			},
 			"issued_at":                 computed(false),
