@@ -330,16 +330,11 @@ func (r *longTermTokenResource) apiContext(ctx context.Context, timeout func(con
 // state is the record. It sets the identity from the state's id, which a state written
 // without identity (by an older CLI or provider version) lacks.
 func (r *longTermTokenResource) Read(ctx context.Context, req resource.ReadRequest, resp *resource.ReadResponse) {
-	var id types.String
-	var detect types.Bool
-	resp.Diagnostics.Append(req.State.GetAttribute(ctx, path.Root("id"), &id)...)
-	resp.Diagnostics.Append(req.State.GetAttribute(ctx, path.Root("detect_revocation"), &detect)...)
-	if resp.Diagnostics.HasError() {
-		return
-	}
-	resp.Diagnostics.Append(setIdentity(ctx, resp.Identity, id)...)
-	if detect.ValueBool() {
-		resp.Diagnostics.Append(r.detectRevocation(ctx, req.State, resp.Private)...)
+	// Raw reads (raw_values.go): Read runs for every instance on every refresh.
+	attrs := rawAttributes(req.State.Raw)
+	resp.Diagnostics.Append(setIdentity(ctx, resp.Identity, rawString(attrs["id"]))...)
+	if rawBool(attrs["detect_revocation"]).ValueBool() {
+		resp.Diagnostics.Append(r.detectRevocation(ctx, attrs, resp.Private)...)
 	}
 }
 

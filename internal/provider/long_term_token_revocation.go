@@ -5,12 +5,10 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"time"
 
 	"github.com/hashicorp/terraform-plugin-framework/diag"
-	"github.com/hashicorp/terraform-plugin-framework/path"
-	"github.com/hashicorp/terraform-plugin-framework/tfsdk"
 	"github.com/hashicorp/terraform-plugin-framework/types"
+	"github.com/hashicorp/terraform-plugin-go/tftypes"
 	"github.com/hashicorp/terraform-plugin-log/tflog"
 
 	"github.com/example/terraform-provider-auth/internal/authclient"
@@ -28,9 +26,6 @@ import (
 const (
 	// probeTTLSeconds is the contract's shortest short-term token lifetime.
 	probeTTLSeconds = 60
-	// probeRevokeTimeout bounds the revocation of a probe token, which also runs when the
-	// refresh was cancelled meanwhile: the token must not outlive the probe needlessly.
-	probeRevokeTimeout = 10 * time.Second
 	// revocationKey is the private-state key of a token found not to work.
 	revocationKey = "revocation"
 )
@@ -45,13 +40,10 @@ type revocation struct {
 // detectRevocation probes the state's token (Read, with detect_revocation = true). A token
 // whose secret is unknown (imported) cannot be probed and rotates anyway; an expired one,
 // or one with an unreadable expiry, rotates by the clock; a placeholder holds no token.
-func (r *longTermTokenResource) detectRevocation(ctx context.Context, state tfsdk.State, private privateState) diag.Diagnostics {
+func (r *longTermTokenResource) detectRevocation(ctx context.Context, state map[string]tftypes.Value, private privateState) diag.Diagnostics {
 	var diags diag.Diagnostics
-	var token, tokenID, expiresAt types.String
-	diags.Append(state.GetAttribute(ctx, path.Root("token"), &token)...)
-	diags.Append(state.GetAttribute(ctx, path.Root("token_id"), &tokenID)...)
-	diags.Append(state.GetAttribute(ctx, path.Root("expires_at"), &expiresAt)...)
-	if diags.HasError() || r.data == nil || secretUnknown(token) || tokenID.ValueString() == "" ||
+	token, tokenID, expiresAt := rawString(state["token"]), rawString(state["token_id"]), rawString(state["expires_at"])
+	if r.data == nil || secretUnknown(token) || tokenID.ValueString() == "" ||
 		rotationDueByClock(expiresAt, types.Int64Value(0), r.data.now()) != "" {
 		return diags
 	}
@@ -103,7 +95,7 @@ func probeToken(ctx context.Context, client *authclient.Client, token string) er
 		return err
 	}
 	ctx = maskSecrets(ctx, probe.Token)
-	revokeCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), probeRevokeTimeout)
+	revokeCtx, cancel := cleanupContext(ctx) // also when the refresh was cancelled meanwhile
 	defer cancel()
 	if err := client.RevokeToken(revokeCtx, probe.TokenID, probe.Token); err != nil {
 		tflog.Warn(ctx, "could not revoke the probe token of detect_revocation; it expires within a minute",

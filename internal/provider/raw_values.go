@@ -45,3 +45,15 @@ func rawInt64(v tftypes.Value) types.Int64 {
 	i, _ := f.Int64()
 	return types.Int64Value(i)
 }
+
+// rawBool is a raw bool attribute (absent: null).
+func rawBool(v tftypes.Value) types.Bool {
+	var b bool
+	switch {
+	case !v.IsKnown():
+		return types.BoolUnknown()
+	case v.IsNull() || v.As(&b) != nil:
+		return types.BoolNull()
+	}
+	return types.BoolValue(b)
+}
