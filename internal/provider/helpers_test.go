@@ -167,16 +167,38 @@ func (e *testEnv) factories() map[string]func() (tfprotov6.ProviderServer, error
 // factoriesRecording is factories with the record of unclosed ephemeral tokens that main
 // keeps (nil: none).
 func (e *testEnv) factoriesRecording(unclosed *UnclosedTokens) map[string]func() (tfprotov6.ProviderServer, error) {
+	return e.factoriesWith(e.clock.Now, unclosed, nil)
+}
+
+// factoriesWith is factoriesRecording with the provider's own clock, calling answered (when
+// not nil) after each answer of the server.
+func (e *testEnv) factoriesWith(now func() time.Time, unclosed *UnclosedTokens, answered func(*http.Request, *http.Response)) map[string]func() (tfprotov6.ProviderServer, error) {
+	transport := e.validator.Transport(http.DefaultTransport)
+	if answered != nil {
+		validated := transport
+		transport = roundTripFunc(func(req *http.Request) (*http.Response, error) {
+			resp, err := validated.RoundTrip(req)
+			if err == nil {
+				answered(req, resp)
+			}
+			return resp, err
+		})
+	}
 	return map[string]func() (tfprotov6.ProviderServer, error){
 		"auth": providerserver.NewProtocol6WithError(&authProvider{
 			version:   "test",
-			now:       e.clock.Now,
-			transport: e.validator.Transport(http.DefaultTransport),
+			now:       now,
+			transport: transport,
 			unclosed:  unclosed,
 		}),
 		"echo": echoprovider.NewProviderServer(),
 	}
 }
+
+// roundTripFunc adapts a function to http.RoundTripper.
+type roundTripFunc func(*http.Request) (*http.Response, error)
+
+func (f roundTripFunc) RoundTrip(req *http.Request) (*http.Response, error) { return f(req) }
 
 // providerBlock is a provider "auth" block for this server, with extra lines inside it.
 func (e *testEnv) providerBlock(lines ...string) string {
@@ -226,9 +248,13 @@ func (e *testEnv) activeTokens(kind authserver.TokenKind) []authserver.TokenReco
 }
 
 // shortTokens counts the server's short-term tokens, all and active.
-func (e *testEnv) shortTokens() (all, active int) {
+func (e *testEnv) shortTokens() (all, active int) { return e.exchangesOf("") }
+
+// exchangesOf counts the short-term tokens the server minted for the long-term token
+// parent ("": for any), all and active.
+func (e *testEnv) exchangesOf(parent string) (all, active int) {
 	for _, r := range e.server.Tokens() {
-		if r.Kind == authserver.KindShort {
+		if r.Kind == authserver.KindShort && (parent == "" || r.ParentTokenID == parent) {
 			all++
 			if r.State == authserver.StateActive {
 				active++
@@ -323,22 +349,34 @@ func capture(dst *capturedToken) serverCheck {
 }
 
 // checkNoActiveTokens is a CheckDestroy: nothing the provider issued survives destroy.
-func (e *testEnv) checkNoActiveTokens(*terraform.State) error {
-	if active := e.server.ActiveTokens(""); len(active) > 0 {
-		ids := make([]string, 0, len(active))
-		for _, r := range active {
-			ids = append(ids, r.ID)
+func (e *testEnv) checkNoActiveTokens(s *terraform.State) error { return e.checkNoActiveTokensBut()(s) }
+
+// checkNoActiveTokensBut is checkNoActiveTokens for a server that also holds credentials
+// the test issued itself: those, and the short-term tokens exchanged for them, may stay.
+func (e *testEnv) checkNoActiveTokensBut(keep ...string) func(*terraform.State) error {
+	return func(*terraform.State) error {
+		var left []string
+		for _, r := range e.server.ActiveTokens("") {
+			if !slices.Contains(keep, r.ID) && !slices.Contains(keep, r.ParentTokenID) {
+				left = append(left, r.ID)
+			}
 		}
-		return fmt.Errorf("%d tokens still active after destroy: %s", len(active), strings.Join(ids, ", "))
+		if len(left) > 0 {
+			return fmt.Errorf("%d tokens still active after destroy: %s\n%s", len(left), strings.Join(left, ", "), e.serverLog())
+		}
+		return nil
 	}
-	return nil
 }
 
 // expectActiveLongTermTokensMatchState checks that the server's active long-term tokens are
-// exactly those in state: nothing orphaned, nothing missing.
-func (e *testEnv) expectActiveLongTermTokensMatchState() serverCheck {
+// exactly those in state and the credentials the test issued itself: nothing orphaned,
+// nothing missing.
+func (e *testEnv) expectActiveLongTermTokensMatchState(credentials ...string) serverCheck {
 	return func(state *tfjson.State) error {
 		inState := stateTokenIDs(state)
+		for _, id := range credentials {
+			inState[id] = true
+		}
 		active := map[string]bool{}
 		for _, r := range e.server.ActiveTokens(authserver.KindLong) {
 			active[r.ID] = true
@@ -659,6 +697,44 @@ func (w *warningRecord) add(rpc string, diags []*tfprotov6.Diagnostic) {
 			w.warnings = append(w.warnings, recordedWarning{rpc: rpc, call: w.calls[rpc], summary: d.Summary, detail: d.Detail})
 		}
 	}
+}
+
+// none is a step's expectation of no warning at all.
+func (r *warningRecord) none() error {
+	if w := r.take(); len(w) > 0 {
+		return fmt.Errorf("%d warnings, want none: %+v", len(w), w)
+	}
+	return nil
+}
+
+// stepWarnings checks each step's warnings when the next step starts (the last ones at
+// CheckDestroy): a step's final plans run after its state checks, and a plan-only step
+// runs none.
+type stepWarnings struct {
+	t      *testing.T
+	expect func() error
+}
+
+// then is a step's PreConfig: it checks the previous step's warnings, expects next of this
+// step's, and runs before.
+func (w *stepWarnings) then(next func() error, before ...func()) func() {
+	return func() {
+		if w.expect != nil {
+			must(w.t, w.expect())
+		}
+		w.expect = next
+		for _, f := range before {
+			f()
+		}
+	}
+}
+
+// last checks the last step's warnings.
+func (w *stepWarnings) last() error {
+	if w.expect == nil {
+		return nil
+	}
+	return w.expect()
 }
 
 // warningRecorder wraps a provider server and records its read and plan warnings. It hides

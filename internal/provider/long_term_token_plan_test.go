@@ -97,12 +97,7 @@ resource "auth_long_term_token" "test" {
 	}
 	var token capturedToken
 	var expiryDate string
-	silent := func() error {
-		if w := record.take(); len(w) > 0 {
-			return fmt.Errorf("%d warnings, want none: %+v", len(w), w)
-		}
-		return nil
-	}
+	silent := record.none
 	// warned: the plans warned about the token, once per plan, with its id, its expiry date
 	// and both fixes; reads did not.
 	warned := func() error {
@@ -127,25 +122,12 @@ resource "auth_long_term_token" "test" {
 		}
 		return nil
 	}
-	// Each step's warnings are checked when the next step starts (the last ones at
-	// CheckDestroy): the step's final plans run after its state checks, and a plan-only step
-	// runs none.
-	var expect func() error
-	then := func(next func() error, before ...func()) func() {
-		return func() {
-			if expect != nil {
-				must(t, expect())
-			}
-			expect = next
-			for _, f := range before {
-				f()
-			}
-		}
-	}
+	steps := &stepWarnings{t: t} // each step's warnings are checked when the next starts
+	then := steps.then
 	resource.UnitTest(t, resource.TestCase{
 		ProtoV6ProviderFactories: e.factoriesRecordingWarnings(&record),
 		CheckDestroy: func(s *terraform.State) error {
-			return errors.Join(expect(), e.checkNoActiveTokens(s))
+			return errors.Join(steps.last(), e.checkNoActiveTokens(s))
 		},
 		Steps: []resource.TestStep{
 			{

@@ -64,26 +64,9 @@ resource "auth_long_term_token" "test" {
 	var first, second capturedToken
 	var probes int
 
-	// Each step's warnings are checked when the next step starts: the step's last plans
-	// run after its state checks, and a plan-only step runs none.
-	var expect func() error
-	then := func(next func() error, before ...func()) func() {
-		return func() {
-			if expect != nil {
-				must(t, expect())
-			}
-			expect = next
-			for _, f := range before {
-				f()
-			}
-		}
-	}
-	silent := func() error {
-		if w := record.take(); len(w) > 0 {
-			return fmt.Errorf("%d warnings, want none: %+v", len(w), w)
-		}
-		return nil
-	}
+	steps := &stepWarnings{t: t} // each step's warnings are checked when the next starts
+	then := steps.then
+	silent := record.none
 	// warnedOnce: exactly one warning, from a refresh, about the token, with want in it.
 	warnedOnce := func(token *capturedToken, summary string, want ...string) func() error {
 		return func() error {
@@ -122,7 +105,7 @@ resource "auth_long_term_token" "test" {
 		ProtoV6ProviderFactories: e.factoriesRecordingWarnings(&record),
 		CheckDestroy: func(s *terraform.State) error {
 			t.Logf("the server's listing after destroy:\n%s", e.serverLog())
-			return errors.Join(expect(), e.checkNoActiveTokens(s),
+			return errors.Join(steps.last(), e.checkNoActiveTokens(s),
 				// Since the counts were reset: the destroy's revocation only.
 				e.expectRequests(map[authserver.Operation]int{authserver.OpIssueLong: 0, authserver.OpIssueShort: 0, authserver.OpRevoke: 1})(nil))
 		},

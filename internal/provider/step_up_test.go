@@ -6,59 +6,17 @@ import (
 	"net/http"
 	"path/filepath"
 	"regexp"
-	"slices"
 	"strings"
 	"sync"
 	"testing"
 	"time"
 
 	tfjson "github.com/hashicorp/terraform-json"
-	"github.com/hashicorp/terraform-plugin-framework/providerserver"
-	"github.com/hashicorp/terraform-plugin-go/tfprotov6"
 	"github.com/hashicorp/terraform-plugin-testing/helper/resource"
 	"github.com/hashicorp/terraform-plugin-testing/statecheck"
-	"github.com/hashicorp/terraform-plugin-testing/terraform"
 
 	"github.com/example/terraform-provider-auth/internal/authserver"
 )
-
-// roundTripFunc adapts a function to http.RoundTripper.
-type roundTripFunc func(*http.Request) (*http.Response, error)
-
-func (f roundTripFunc) RoundTrip(req *http.Request) (*http.Response, error) { return f(req) }
-
-// factoriesWith serves the provider with its own clock and record of unclosed tokens, and
-// calls answered after each answer of the server.
-func (e *testEnv) factoriesWith(now func() time.Time, unclosed *UnclosedTokens, answered func(*http.Request, *http.Response)) map[string]func() (tfprotov6.ProviderServer, error) {
-	validated := e.validator.Transport(http.DefaultTransport)
-	return map[string]func() (tfprotov6.ProviderServer, error){
-		"auth": providerserver.NewProtocol6WithError(&authProvider{
-			version: "test",
-			now:     now,
-			transport: roundTripFunc(func(req *http.Request) (*http.Response, error) {
-				resp, err := validated.RoundTrip(req)
-				if err == nil {
-					answered(req, resp)
-				}
-				return resp, err
-			}),
-			unclosed: unclosed,
-		}),
-	}
-}
-
-// exchangesOf lists the short-term tokens the server minted for the long-term token parent.
-func (e *testEnv) exchangesOf(parent string) (all, active int) {
-	for _, r := range e.server.Tokens() {
-		if r.Kind == authserver.KindShort && r.ParentTokenID == parent {
-			all++
-			if r.State == authserver.StateActive {
-				active++
-			}
-		}
-	}
-	return all, active
-}
 
 // expectExchanges checks how many short-term tokens the provider's long_term_token was
 // exchanged for.
@@ -124,7 +82,7 @@ func TestAccLongTermToken_justInTimeExchange(t *testing.T) {
 	past := time.Duration(exchangeTTLSeconds+1) * time.Second
 	resource.UnitTest(t, resource.TestCase{
 		ProtoV6ProviderFactories: e.factoriesWith(e.clock.Now, unclosed, afterFirstIssue(func() { e.clock.Advance(past) })),
-		CheckDestroy:             e.checkNoLongTermTokensBut(credential.TokenID),
+		CheckDestroy:             e.checkNoActiveTokensBut(credential.TokenID),
 		Steps: []resource.TestStep{{
 			Config: e.providerBlock(fmt.Sprintf("long_term_token = %q", credential.Token)) + twoResourcesInOrder,
 			ConfigStateChecks: []statecheck.StateCheck{
@@ -162,13 +120,13 @@ func TestAccLongTermToken_justInTimeExchangeAfterClockDrift(t *testing.T) {
 			drift = past
 			e.clock.Advance(past)
 		})),
-		CheckDestroy: e.checkNoLongTermTokensBut(credential.TokenID),
+		CheckDestroy: e.checkNoActiveTokensBut(credential.TokenID),
 		Steps: []resource.TestStep{{
 			Config: e.providerBlock(fmt.Sprintf("long_term_token = %q", credential.Token)) + twoResourcesInOrder,
 			ConfigStateChecks: []statecheck.StateCheck{
 				e.expectExchanges(credential.TokenID, 2),
 				e.expectRefusedIssuances(1), // the reused token
-				e.expectActiveLongTermTokensMatchStateBut(credential.TokenID),
+				e.expectActiveLongTermTokensMatchState(credential.TokenID),
 			},
 		}},
 	})
@@ -196,7 +154,7 @@ resource "auth_long_term_token" "test" {
 	var rotated capturedToken
 	resource.UnitTest(t, resource.TestCase{
 		ProtoV6ProviderFactories: e.factories(),
-		CheckDestroy:             e.checkNoLongTermTokensBut(credential.TokenID, readOnly.TokenID),
+		CheckDestroy:             e.checkNoActiveTokensBut(credential.TokenID, readOnly.TokenID),
 		Steps: []resource.TestStep{
 			{
 				// Mechanism over long_term_token: the secret issues, nothing is exchanged.
@@ -311,40 +269,6 @@ func TestBinaryJustInTimeExchange(t *testing.T) {
 			t.Errorf("after terraform %s: the long_term_token was exchanged %d times, %d still active; want some, none active\n%s",
 				command[0], all, active, e.serverLog())
 		}
-	}
-}
-
-// checkNoLongTermTokensBut is a CheckDestroy: no token is active but the given ones, which
-// the test issued itself as the provider's credential.
-func (e *testEnv) checkNoLongTermTokensBut(keep ...string) func(*terraform.State) error {
-	return func(*terraform.State) error {
-		var left []string
-		for _, r := range e.server.ActiveTokens("") {
-			if !slices.Contains(keep, r.ID) && !slices.Contains(keep, r.ParentTokenID) {
-				left = append(left, r.ID)
-			}
-		}
-		if len(left) > 0 {
-			return fmt.Errorf("%d tokens still active after destroy: %s\n%s", len(left), strings.Join(left, ", "), e.serverLog())
-		}
-		return nil
-	}
-}
-
-// expectActiveLongTermTokensMatchStateBut is expectActiveLongTermTokensMatchState for a
-// server that also holds the provider's own credential.
-func (e *testEnv) expectActiveLongTermTokensMatchStateBut(credential string) serverCheck {
-	return func(state *tfjson.State) error {
-		inState := stateTokenIDs(state)
-		inState[credential] = true
-		active := map[string]bool{}
-		for _, r := range e.server.ActiveTokens(authserver.KindLong) {
-			active[r.ID] = true
-		}
-		if fmt.Sprint(active) != fmt.Sprint(inState) {
-			return fmt.Errorf("active long-term tokens %v, want those in state and the credential %v\n%s", active, inState, e.serverLog())
-		}
-		return nil
 	}
 }
 
