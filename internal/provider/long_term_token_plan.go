@@ -52,17 +52,15 @@ func (r *longTermTokenResource) ModifyPlan(ctx context.Context, req resource.Mod
 			return
 		}
 	}
-	var state, plan longTermTokenModel
-	configScopes := types.SetNull(types.StringType)
-	resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
-	resp.Diagnostics.Append(req.Plan.Get(ctx, &plan)...)
-	if !rawAttributes(req.Config.Raw)["scopes"].IsNull() { // read only when configured (raw_values.go)
-		resp.Diagnostics.Append(req.Config.GetAttribute(ctx, path.Root("scopes"), &configScopes)...)
-	}
+	state, diags := modelFromRaw(ctx, req.State.Raw)
+	resp.Diagnostics.Append(diags...)
+	plan, diags := modelFromRaw(ctx, req.Plan.Raw)
+	resp.Diagnostics.Append(diags...)
+	config, diags := modelFromRaw(ctx, req.Config.Raw)
+	resp.Diagnostics.Append(diags...)
 	if resp.Diagnostics.HasError() {
 		return
 	}
-	config := longTermTokenModel{Scopes: configScopes} // rotationReasons reads only the configured scopes
 	ctx = r.data.mask(ctx, state.Token.ValueString())
 
 	reasons := rotationReasons(state, plan, config, r.data.now())

@@ -196,7 +196,7 @@ func (r *longTermTokenResource) Schema(ctx context.Context, _ resource.SchemaReq
 				MarkdownDescription: "After a rotation, when the replaced token stops working (RFC 3339).",
 				Computed:            true,
 			},
-			"timeouts": timeouts.Attributes(ctx, timeouts.Opts{Create: true, Update: true, Delete: true}),
+			"timeouts": timeouts.Attributes(ctx, timeoutsOpts),
 		},
 	}
 }
@@ -269,8 +269,8 @@ func (m *longTermTokenModel) issueInput(ctx context.Context) (authclient.IssueLo
 }
 
 func (r *longTermTokenResource) Create(ctx context.Context, req resource.CreateRequest, resp *resource.CreateResponse) {
-	var plan longTermTokenModel
-	resp.Diagnostics.Append(req.Plan.Get(ctx, &plan)...)
+	plan, diags := modelFromRaw(ctx, req.Plan.Raw)
+	resp.Diagnostics.Append(diags...)
 	if resp.Diagnostics.HasError() {
 		return
 	}
@@ -339,9 +339,10 @@ func (r *longTermTokenResource) Read(ctx context.Context, req resource.ReadReque
 }
 
 func (r *longTermTokenResource) Update(ctx context.Context, req resource.UpdateRequest, resp *resource.UpdateResponse) {
-	var plan, state longTermTokenModel
-	resp.Diagnostics.Append(req.Plan.Get(ctx, &plan)...)
-	resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
+	plan, diags := modelFromRaw(ctx, req.Plan.Raw)
+	resp.Diagnostics.Append(diags...)
+	state, diags := modelFromRaw(ctx, req.State.Raw)
+	resp.Diagnostics.Append(diags...)
 	if resp.Diagnostics.HasError() {
 		return
 	}
@@ -380,8 +381,8 @@ func (r *longTermTokenResource) Update(ctx context.Context, req resource.UpdateR
 }
 
 func (r *longTermTokenResource) Delete(ctx context.Context, req resource.DeleteRequest, resp *resource.DeleteResponse) {
-	var state longTermTokenModel
-	resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
+	state, diags := modelFromRaw(ctx, req.State.Raw)
+	resp.Diagnostics.Append(diags...)
 	if resp.Diagnostics.HasError() {
 		return
 	}
