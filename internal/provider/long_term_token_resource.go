@@ -19,6 +19,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
 	"github.com/hashicorp/terraform-plugin-framework/tfsdk"
 	"github.com/hashicorp/terraform-plugin-framework/types"
+	"github.com/hashicorp/terraform-plugin-go/tftypes"
 	"github.com/hashicorp/terraform-plugin-log/tflog"
 
 	"github.com/example/terraform-provider-auth/internal/authclient"
@@ -49,26 +50,6 @@ type longTermTokenResource struct {
 	data *providerData
 }
 
-type longTermTokenModel struct {
-	ID                     types.String   `tfsdk:"id"`
-	TokenID                types.String   `tfsdk:"token_id"`
-	Token                  types.String   `tfsdk:"token"`
-	TokenType              types.String   `tfsdk:"token_type"`
-	ClientID               types.String   `tfsdk:"client_id"`
-	Name                   types.String   `tfsdk:"name"`
-	Scopes                 types.Set      `tfsdk:"scopes"`
-	TTLDays                types.Int64    `tfsdk:"ttl_days"`
-	RotateBeforeDays       types.Int64    `tfsdk:"rotate_before_days"`
-	GracePeriodSeconds     types.Int64    `tfsdk:"grace_period_seconds"`
-	RotationTriggers       types.Map      `tfsdk:"rotation_triggers"`
-	DetectRevocation       types.Bool     `tfsdk:"detect_revocation"`
-	IssuedAt               types.String   `tfsdk:"issued_at"`
-	ExpiresAt              types.String   `tfsdk:"expires_at"`
-	RotatedFrom            types.String   `tfsdk:"rotated_from"`
-	PreviousTokenExpiresAt types.String   `tfsdk:"previous_token_expires_at"`
-	Timeouts               timeouts.Value `tfsdk:"timeouts"`
-}
-
 // longTermTokenIdentity is the resource identity (Terraform 1.12, OpenTofu 1.12 or later):
 // the instance's id, which is the token id.
 type longTermTokenIdentity struct {
@@ -97,9 +78,18 @@ func (r *longTermTokenResource) IdentitySchema(_ context.Context, _ resource.Ide
 // setIdentity records the identity of an instance whose id is id. Every operation that writes
 // state sets it: a CLI without resource identity sends none, and the framework rejects an
 // answer without one.
+// It encodes the identity itself: tfsdk's Set of a struct reflects (long_term_token_model.go).
 func setIdentity(ctx context.Context, identity *tfsdk.ResourceIdentity, id types.String) diag.Diagnostics {
-	return identity.Set(ctx, longTermTokenIdentity{TokenID: id})
+	tokenID, err := id.ToTerraformValue(ctx)
+	if err != nil {
+		var diags diag.Diagnostics
+		diags.AddError("Cannot write the identity", err.Error())
+		return diags
+	}
+	return identity.Set(ctx, tftypes.NewValue(identityType, map[string]tftypes.Value{"token_id": tokenID}))
 }
+
+var identityType = tftypes.Object{AttributeTypes: map[string]tftypes.Type{"token_id": tftypes.String}}
 
 func (r *longTermTokenResource) Schema(ctx context.Context, _ resource.SchemaRequest, resp *resource.SchemaResponse) {
 	rotates := " Changing it rotates the token in place."
@@ -207,67 +197,6 @@ func (r *longTermTokenResource) Configure(_ context.Context, req resource.Config
 	}
 }
 
-// issued lists the attributes that each issuance sets.
-func (m *longTermTokenModel) issued() []*types.String {
-	return []*types.String{&m.ID, &m.TokenID, &m.Token, &m.TokenType, &m.ClientID,
-		&m.IssuedAt, &m.ExpiresAt, &m.RotatedFrom, &m.PreviousTokenExpiresAt}
-}
-
-// keepIssued plans no new token: every issued value stays as in state.
-func (m *longTermTokenModel) keepIssued(state longTermTokenModel) {
-	from := state.issued()
-	for i, to := range m.issued() {
-		*to = *from[i]
-	}
-}
-
-// setAllIssued sets every issued value to v: unknown to plan a rotation, null for a
-// placeholder that holds no token.
-func (m *longTermTokenModel) setAllIssued(v types.String) {
-	for _, to := range m.issued() {
-		*to = v
-	}
-}
-
-// setIssued records an answer of issueLongTermToken.
-func (m *longTermTokenModel) setIssued(ctx context.Context, tok *authclient.LongTermToken) diag.Diagnostics {
-	m.ID = types.StringValue(tok.TokenID)
-	m.TokenID = types.StringValue(tok.TokenID)
-	m.Token = types.StringValue(tok.Token)
-	m.TokenType = types.StringValue(tok.TokenType)
-	m.ClientID = types.StringValue(tok.ClientID)
-	m.IssuedAt = types.StringValue(tok.IssuedAt.UTC().Format(time.RFC3339))
-	m.ExpiresAt = types.StringValue(tok.ExpiresAt.UTC().Format(time.RFC3339))
-	m.RotatedFrom = optionalString(tok.RotatedFrom)
-	m.PreviousTokenExpiresAt = types.StringNull()
-	if tok.PreviousTokenExpiresAt != nil {
-		m.PreviousTokenExpiresAt = types.StringValue(tok.PreviousTokenExpiresAt.UTC().Format(time.RFC3339))
-	}
-	scopes, diags := types.SetValueFrom(ctx, types.StringType, tok.Scopes)
-	m.Scopes = scopes
-	return diags
-}
-
-func optionalString(s string) types.String {
-	if s == "" {
-		return types.StringNull()
-	}
-	return types.StringValue(s)
-}
-
-// issueInput builds the request fields that come from configuration.
-func (m *longTermTokenModel) issueInput(ctx context.Context) (authclient.IssueLongTermTokenInput, diag.Diagnostics) {
-	in := authclient.IssueLongTermTokenInput{
-		Name:    m.Name.ValueString(),
-		TTLDays: int(m.TTLDays.ValueInt64()),
-	}
-	var diags diag.Diagnostics
-	if !m.Scopes.IsNull() && !m.Scopes.IsUnknown() {
-		diags = m.Scopes.ElementsAs(ctx, &in.Scopes, false)
-	}
-	return in, diags
-}
-
 func (r *longTermTokenResource) Create(ctx context.Context, req resource.CreateRequest, resp *resource.CreateResponse) {
 	plan, diags := modelFromRaw(ctx, req.Plan.Raw)
 	resp.Diagnostics.Append(diags...)
@@ -297,7 +226,7 @@ func (r *longTermTokenResource) Create(ctx context.Context, req resource.CreateR
 	if outcomeInDoubt(err) {
 		placeholder, diags := issueInDoubt(plan, in, iss.stepUp, err)
 		resp.Diagnostics.Append(diags...)
-		resp.Diagnostics.Append(resp.State.Set(ctx, &placeholder)...)
+		resp.Diagnostics.Append(writeModel(ctx, &resp.State, placeholder)...)
 		resp.Diagnostics.Append(setIdentity(ctx, resp.Identity, placeholder.ID)...)
 		return
 	}
@@ -308,7 +237,7 @@ func (r *longTermTokenResource) Create(ctx context.Context, req resource.CreateR
 	ctx = maskSecrets(ctx, tok.Token)
 	tflog.Info(ctx, "issued long-term token", map[string]any{"token_id": tok.TokenID, "step_up": iss.stepUp.String()})
 	resp.Diagnostics.Append(plan.setIssued(ctx, tok)...)
-	resp.Diagnostics.Append(resp.State.Set(ctx, &plan)...)
+	resp.Diagnostics.Append(writeModel(ctx, &resp.State, plan)...)
 	resp.Diagnostics.Append(setIdentity(ctx, resp.Identity, plan.ID)...)
 }
 
@@ -348,7 +277,7 @@ func (r *longTermTokenResource) Update(ctx context.Context, req resource.UpdateR
 	}
 	// ModifyPlan decided: a known planned token means no rotation, only local arguments changed.
 	if !plan.Token.IsUnknown() {
-		resp.Diagnostics.Append(resp.State.Set(ctx, &plan)...)
+		resp.Diagnostics.Append(writeModel(ctx, &resp.State, plan)...)
 		resp.Diagnostics.Append(setIdentity(ctx, resp.Identity, plan.ID)...)
 		return
 	}
@@ -376,7 +305,7 @@ func (r *longTermTokenResource) Update(ctx context.Context, req resource.UpdateR
 	resp.Diagnostics.Append(resp.Private.SetKey(ctx, revocationKey, nil)...)
 	ctx = maskSecrets(ctx, tok.Token)
 	resp.Diagnostics.Append(plan.setIssued(ctx, tok)...)
-	resp.Diagnostics.Append(resp.State.Set(ctx, &plan)...)
+	resp.Diagnostics.Append(writeModel(ctx, &resp.State, plan)...)
 	resp.Diagnostics.Append(setIdentity(ctx, resp.Identity, plan.ID)...)
 }
 
