@@ -1,0 +1,52 @@
+package provider
+
+import (
+	"fmt"
+	"path/filepath"
+	"regexp"
+	"testing"
+)
+
+// TestBinaryLogsWhatTerraformKeeps runs the built provider under the real CLI: main sets
+// the framework's loggers to the level at which Terraform keeps the provider's lines
+// (internal/pluginlog), so a user who asks for TRACE gets the framework's and
+// terraform-plugin-go's lines as before, and one who asks for DEBUG gets the provider's.
+// (TestBinaryJustInTimeExchange reads INFO lines; with neither TF_LOG nor TF_LOG_PROVIDER
+// Terraform shows none, and pluginlog's TestLevels checks that the provider writes none.)
+func TestBinaryLogsWhatTerraformKeeps(t *testing.T) {
+	t.Parallel()
+	cliConfig, workDir := builtProvider(t)
+	e := newTestEnv(t)
+	credential := e.issueDirect("tokens:write", "deploy:read")
+	writeFile(t, filepath.Join(workDir, "main.tf"), "terraform {\n  required_providers {\n    auth = { source = \"example/auth\" }\n  }\n}\n\n"+
+		e.providerBlock(fmt.Sprintf("long_term_token = %q", credential.Token))+twoResourcesInOrder)
+	for _, tc := range []struct {
+		level         string
+		want, wantNot []*regexp.Regexp
+	}{
+		{"TRACE", []*regexp.Regexp{
+			regexp.MustCompile(`\[TRACE\] provider\.terraform-provider-auth[^:]*: Calling provider defined Resource ModifyPlan: @module=sdk\.framework`),
+			regexp.MustCompile(`\[TRACE\] provider\.terraform-provider-auth[^:]*: Received request: @module=sdk\.proto`),
+		}, nil},
+		{"DEBUG", []*regexp.Regexp{regexp.MustCompile(`\[DEBUG\] provider\.terraform-provider-auth[^:]*: auth provider configured`)},
+			[]*regexp.Regexp{regexp.MustCompile(`\[TRACE\] provider\.terraform-provider-auth.*`)}},
+	} {
+		run := terraformRunner{t: t, tf: testCLI.path, dir: workDir, env: []string{
+			"TF_CLI_CONFIG_FILE=" + cliConfig, "TF_LOG_PROVIDER=" + tc.level, "TF_IN_AUTOMATION=1", "CHECKPOINT_DISABLE=1",
+		}}
+		out, err := run.run("plan", "-no-color")
+		if err != nil {
+			t.Fatalf("terraform plan: %v\n%s", err, lastLines(out, 40))
+		}
+		for _, re := range tc.want {
+			if !re.MatchString(out) {
+				t.Errorf("TF_LOG_PROVIDER=%s: no line matches %s\n%s", tc.level, re, lastLines(out, 40))
+			}
+		}
+		for _, re := range tc.wantNot {
+			if line := re.FindString(out); line != "" {
+				t.Errorf("TF_LOG_PROVIDER=%s: Terraform showed %q", tc.level, line)
+			}
+		}
+	}
+}
