@@ -82,6 +82,26 @@ type kind struct {
 	config func(n int) string
 	// rotate is what the rotating apply reports: added, changed, destroyed per resource.
 	rotate [3]int
+	// env is added to the environment of its Terraform runs, which its provider inherits.
+	env []string
+}
+
+// frameworkDefaultLogging sets the twin's loggers to TRACE, the level at which
+// terraform-plugin-go and the framework log unless told otherwise: internal/pluginlog,
+// which both providers call, keeps a level that is set.
+var frameworkDefaultLogging = []string{
+	"TF_LOG_SDK=TRACE", "TF_LOG_SDK_PROTO=TRACE", "TF_LOG_SDK_FRAMEWORK=TRACE", "TF_LOG_PROVIDER_TWIN=TRACE",
+}
+
+// twinConfiguration is auth's configuration for the twin: an update makes every computed
+// value anew.
+func twinConfiguration(n int) string {
+	return twinPlugin.configuration(fmt.Sprintf(`resource "twin_long_term_token" "bench" {
+  count             = %d
+  name              = "bench-n%d-${count.index}"
+  rotation_triggers = { generation = var.generation }
+}
+`, n, n))
 }
 
 var kinds = []kind{
@@ -100,16 +120,14 @@ var kinds = []kind{
 	},
 	{
 		name: "twin", provider: twinPlugin.name,
-		// The same configuration as auth's: an update that makes every computed value anew.
-		rotate: [3]int{0, 1, 0},
-		config: func(n int) string {
-			return twinPlugin.configuration(fmt.Sprintf(`resource "twin_long_term_token" "bench" {
-  count             = %d
-  name              = "bench-n%d-${count.index}"
-  rotation_triggers = { generation = var.generation }
-}
-`, n, n))
-		},
+		// The same configuration as auth's, and the same logging (internal/pluginlog).
+		rotate: [3]int{0, 1, 0}, config: twinConfiguration,
+	},
+	{
+		// The twin as every framework provider logs by default (TRACE, whatever Terraform
+		// keeps): what auth's logging saves, and the floor as issue 14 first defined it.
+		name: "twin-tracing", provider: twinPlugin.name, env: frameworkDefaultLogging,
+		rotate: [3]int{0, 1, 0}, config: twinConfiguration,
 	},
 	{
 		name: "time", provider: peerPlugin.name,

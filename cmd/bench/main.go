@@ -26,6 +26,7 @@ import (
 	"os"
 	"os/signal"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"syscall"
@@ -139,7 +140,7 @@ func runBench(ctx context.Context, o options) error {
 	spaces := map[resultKey]*workspace{}
 	for _, n := range o.sizes {
 		for _, k := range kinds {
-			ws, err := newWorkspace(work, k, n, env)
+			ws, err := newWorkspace(work, k, n, append(slices.Clip(env), k.env...))
 			if err != nil {
 				return err
 			}

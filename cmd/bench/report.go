@@ -191,7 +191,8 @@ func render(o options, m machine, v versions, bins *binaries, startups map[strin
 	w("- auth: this provider, `auth_long_term_token` against the local Auth API server (`cmd/auth-server -quiet`: loopback, "+
 		"no rate limit, no state file, no log line per request) on the same cores. twin: `cmd/bench/twin`, `twin_long_term_token` "+
 		"with auth_long_term_token's schema (a test keeps them equal), which makes its computed values locally and has no "+
-		"ModifyPlan, no validation of its own and no network: auth's floor. References: `time_static` of `%s` %s (no API), "+
+		"ModifyPlan, no validation of its own and no network, and logs as auth does: auth's floor. twin-tracing: the twin with the "+
+		"framework's default logging (TRACE). References: `time_static` of `%s` %s (no API, the framework's default logging), "+
 		"built from the Go module proxy, and Terraform's built-in `terraform_data`. Linked versions (auth/twin/time): %s.\n",
 		peerModule, peerVersion, strings.Join(linked, ", "))
 	w("- Steps: `create` = `terraform apply` of N new resources; `plan` = `terraform plan` with no changes (refresh included); " +
@@ -241,6 +242,21 @@ func render(o options, m machine, v versions, bins *binaries, startups map[strin
 		}
 	}
 	w("\n\"all\" is Terraform's own wait4 rusage, which includes every process it waited for (the providers, not the server).\n")
+
+	w("\n### The framework's default logging: twin-tracing (medians)\n\n")
+	w("Both auth and the twin log at the level at which Terraform keeps a provider's lines (`internal/pluginlog`: none " +
+		"without `TF_LOG` or `TF_LOG_PROVIDER`, as here). twin-tracing is the twin logging as terraform-plugin-go and the " +
+		"framework do by default, at TRACE whatever Terraform keeps: the floor as every framework provider has it.\n\n")
+	w("| step | N | wall auth | wall twin | wall twin-tracing | wall auth ÷ twin-tracing | provider CPU auth | twin | twin-tracing | CPU auth ÷ twin-tracing | CPU twin ÷ twin-tracing |\n")
+	w("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n")
+	for _, step := range steps {
+		for _, n := range o.sizes {
+			aw, tw, lw := r.median("auth", step, n, wall), r.median("twin", step, n, wall), r.median("twin-tracing", step, n, wall)
+			ac, tc, lc := r.median("auth", step, n, providerCPU), r.median("twin", step, n, providerCPU), r.median("twin-tracing", step, n, providerCPU)
+			w("| %s | %d | %.2f | %.2f | %.2f | %.3f× | %.2f | %.2f | %.2f | %.3f× | %.3f× |\n", step, n,
+				aw.Seconds(), tw.Seconds(), lw.Seconds(), ratio(aw, lw), ac.Seconds(), tc.Seconds(), lc.Seconds(), ratio(ac, lc), ratio(tc, lc))
+		}
+	}
 
 	w("\n### Provider processes: peak RSS (MiB, medians)\n\n")
 	w("| step | N | auth | twin | auth ÷ twin | time_static | processes (auth / twin / time_static) |\n|---|---:|---:|---:|---:|---:|---:|\n")

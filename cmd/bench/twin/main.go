@@ -13,10 +13,15 @@ import (
 
 	"github.com/hashicorp/terraform-plugin-framework/providerserver"
 
+	"github.com/example/terraform-provider-auth/internal/pluginlog"
 	"github.com/example/terraform-provider-auth/internal/profiling"
 )
 
 func main() {
+	// As the auth provider does: log only at the level at which Terraform keeps the lines.
+	if err := pluginlog.MatchTerraform("TF_LOG_PROVIDER_TWIN"); err != nil {
+		log.Fatal(err.Error())
+	}
 	stopProfile := profiling.Start()
 	err := providerserver.Serve(context.Background(), newProvider, providerserver.ServeOpts{
 		Address: "registry.terraform.io/example/twin",
