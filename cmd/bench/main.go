@@ -37,6 +37,7 @@ type options struct {
 	terraform   string
 	sizes       []int
 	reps        int
+	planReps    int
 	startupReps int
 	out         string
 	maxLoad     float64
@@ -60,6 +61,7 @@ func parseFlags() (options, error) {
 	flag.StringVar(&o.terraform, "terraform", "", "Terraform CLI to run (required; `make bench` passes scripts/find-terraform.sh's choice)")
 	flag.StringVar(&sizes, "n", "100,400", "comma-separated resource counts")
 	flag.IntVar(&o.reps, "reps", 5, "measured repetitions of every step (medians are reported)")
+	flag.IntVar(&o.planReps, "plan-reps", 4, "no-change plans per repetition (a plan is short, so its medians need more samples than the other steps')")
 	flag.IntVar(&o.startupReps, "startup-reps", 20, "provider start-ups to time, per provider")
 	flag.StringVar(&o.out, "out", "BENCHMARKS.md", "report file; the part between its bench markers is replaced, the rest kept (\"\": print only)")
 	flag.Float64Var(&o.maxLoad, "max-load", 1.5, "wait until the 1-minute load average is below this before measuring (0: do not wait)")
@@ -81,8 +83,8 @@ func parseFlags() (options, error) {
 		}
 		o.sizes = append(o.sizes, n)
 	}
-	if o.reps < 1 || o.startupReps < 1 {
-		return o, fmt.Errorf("-reps and -startup-reps must be at least 1")
+	if o.reps < 1 || o.planReps < 1 || o.startupReps < 1 {
+		return o, fmt.Errorf("-reps, -plan-reps and -startup-reps must be at least 1")
 	}
 	return o, nil
 }
@@ -186,14 +188,21 @@ func runBench(ctx context.Context, o options) error {
 			// Each repetition starts with another kind, so that none always runs first.
 			order := append(append([]kind{}, kinds[rep%len(kinds):]...), kinds[:rep%len(kinds)]...)
 			for _, step := range steps {
-				for _, k := range order {
-					s, err := spaces[resultKey{kind: k.name, n: n}].runStep(ctx, o.terraform, step, serverFor(k))
-					if err != nil {
-						return err
+				rounds := 1
+				if step == "plan" {
+					rounds = o.planReps
+				}
+				for round := range rounds {
+					// A plan changes nothing, so it runs again at once, the next round led by another kind.
+					for _, k := range append(append([]kind{}, order[round%len(order):]...), order[:round%len(order)]...) {
+						s, err := spaces[resultKey{kind: k.name, n: n}].runStep(ctx, o.terraform, step, serverFor(k))
+						if err != nil {
+							return err
+						}
+						progress("rep %d/%d N=%d %-7s %-4s %6.2fs  cpu %5.2fs  provider %5.2fs %4d MiB",
+							rep, o.reps, n, step, k.name, s.Wall.Seconds(), s.TotalCPU.Seconds(), s.ProviderCPU.Seconds(), s.ProviderRSSKiB/1024)
+						samples = append(samples, s)
 					}
-					progress("rep %d/%d N=%d %-7s %-4s %6.2fs  cpu %5.2fs  provider %5.2fs %4d MiB",
-						rep, o.reps, n, step, k.name, s.Wall.Seconds(), s.TotalCPU.Seconds(), s.ProviderCPU.Seconds(), s.ProviderRSSKiB/1024)
-					samples = append(samples, s)
 				}
 			}
 		}

@@ -181,9 +181,10 @@ func render(o options, m machine, v versions, bins *binaries, startups map[strin
 	w("- Machine: %s, %d cores, %.0f GiB, Linux %s; 1-minute load average %.2f before%s and %.2f after "+
 		"(above about 1 on this machine means it was shared with other work while measuring).\n",
 		m.CPU, m.Cores, m.MemoryGiB, m.Kernel, m.LoadBefore, waited, m.LoadAfter)
-	w("- Terraform %s, %s; default parallelism (10); %d measured repetitions per step after a warm-up, medians; "+
-		"sizes %v; the kinds alternate step by step, each repetition starting with another one.\n",
-		m.Terraform, runtime.Version(), o.reps, o.sizes)
+	w("- Terraform %s, %s; default parallelism (10); %d measured repetitions per step after a warm-up, the no-change "+
+		"plan %d times in each (%d samples per kind), medians; sizes %v; the kinds alternate step by step, each repetition "+
+		"(and each plan round) starting with another one.\n",
+		m.Terraform, runtime.Version(), o.reps, o.planReps, o.reps*o.planReps, o.sizes)
 	var linked []string
 	for _, mod := range pinnedModules {
 		linked = append(linked, fmt.Sprintf("%s %s/%s/%s", mod, v["auth"][mod], v["twin"][mod], v["time"][mod]))
