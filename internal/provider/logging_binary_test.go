@@ -25,12 +25,12 @@ func TestBinaryLogsWhatTerraformKeeps(t *testing.T) {
 		want, wantNot []*regexp.Regexp
 	}{
 		{"TRACE", []*regexp.Regexp{
-			regexp.MustCompile(`\[TRACE\] provider\.terraform-provider-auth[^:]*: Calling provider defined Resource ModifyPlan: @module=sdk\.framework`),
-			regexp.MustCompile(`\[TRACE\] provider\.terraform-provider-auth[^:]*: Received request: @module=sdk\.proto`),
+			regexp.MustCompile(`\[TRACE\] provider\.terraform-provider-auth[^:]*: Calling provider defined Resource ModifyPlan:.*@module=sdk\.framework`),
+			regexp.MustCompile(`\[TRACE\] provider\.terraform-provider-auth[^:]*: Received request:.*@module=sdk\.proto`),
 		}, nil},
 		{"DEBUG", []*regexp.Regexp{regexp.MustCompile(`\[DEBUG\] provider\.terraform-provider-auth[^:]*: auth provider configured`)},
 			[]*regexp.Regexp{regexp.MustCompile(`\[TRACE\] provider\.terraform-provider-auth.*`)}},
-	} {
+	} { // hclog writes a line's fields in no fixed order
 		run := terraformRunner{t: t, tf: testCLI.path, dir: workDir, env: []string{
 			"TF_CLI_CONFIG_FILE=" + cliConfig, "TF_LOG_PROVIDER=" + tc.level, "TF_IN_AUTOMATION=1", "CHECKPOINT_DISABLE=1",
 		}}
