@@ -186,7 +186,7 @@ func runBench(ctx context.Context, o options) error {
 	for rep := 1; rep <= o.reps; rep++ {
 		for _, n := range o.sizes {
 			// Each repetition starts with another kind, so that none always runs first.
-			order := append(append([]kind{}, kinds[rep%len(kinds):]...), kinds[:rep%len(kinds)]...)
+			order := rotated(kinds, rep)
 			for _, step := range steps {
 				rounds := 1
 				if step == "plan" {
@@ -194,7 +194,7 @@ func runBench(ctx context.Context, o options) error {
 				}
 				for round := range rounds {
 					// A plan changes nothing, so it runs again at once, the next round led by another kind.
-					for _, k := range append(append([]kind{}, order[round%len(order):]...), order[:round%len(order)]...) {
+					for _, k := range rotated(order, round) {
 						s, err := spaces[resultKey{kind: k.name, n: n}].runStep(ctx, o.terraform, step, serverFor(k))
 						if err != nil {
 							return err
@@ -263,4 +263,10 @@ func runGoBenchmarks(ctx context.Context, root string) (string, error) {
 		}
 	}
 	return strings.Join(keep, "\n"), nil
+}
+
+// rotated returns a copy of ks that starts by places further along, wrapping around.
+func rotated(ks []kind, by int) []kind {
+	by %= len(ks)
+	return append(slices.Clone(ks[by:]), ks[:by]...)
 }

@@ -179,11 +179,11 @@ func assignAs[T attr.Value](field *T, value attr.Value) bool {
 	return ok
 }
 
-// writeModel encodes m into a plan or state, as tfsdk's Set does. A null field is encoded
-// with its attribute's type, so that a zero value (which has none) encodes as null.
-func writeModel(ctx context.Context, into interface {
-	Set(context.Context, any) diag.Diagnostics
-}, m longTermTokenModel) diag.Diagnostics {
+// writeModel encodes m into a plan's or state's raw value, as tfsdk's Set does. A null field
+// is encoded with its attribute's type, so that a zero value (which has none) encodes as
+// null. ValidateValue checks the value against the schema's type once; Set would derive
+// that type from the schema again on every call.
+func writeModel(ctx context.Context, into *tftypes.Value, m longTermTokenModel) diag.Diagnostics {
 	var diags diag.Diagnostics
 	object := longTermTokenTypes().object
 	values := make(map[string]tftypes.Value, len(object.AttributeTypes))
@@ -206,5 +206,6 @@ func writeModel(ctx context.Context, into interface {
 	if diags.HasError() {
 		return diags
 	}
-	return into.Set(ctx, tftypes.NewValue(object, values))
+	*into = tftypes.NewValue(object, values)
+	return diags
 }

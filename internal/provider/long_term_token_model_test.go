@@ -72,7 +72,7 @@ func TestModelCodecMatchesGetAndSet(t *testing.T) {
 			t.Fatalf("%s: %v", name, diags)
 		}
 		written := tfsdk.State{Schema: schemaResp.Schema}
-		if diags := writeModel(ctx, &written, model); diags.HasError() {
+		if diags := writeModel(ctx, &written.Raw, model); diags.HasError() {
 			t.Fatalf("%s: %v", name, diags)
 		}
 		if !written.Raw.Equal(state.Raw) {
@@ -104,7 +104,7 @@ func TestWriteModelZeroAndWrongTypes(t *testing.T) {
 	var schemaResp resource.SchemaResponse
 	NewLongTermTokenResource().Schema(ctx, resource.SchemaRequest{}, &schemaResp)
 	written := tfsdk.State{Schema: schemaResp.Schema}
-	if diags := writeModel(ctx, &written, longTermTokenModel{}); diags.HasError() {
+	if diags := writeModel(ctx, &written.Raw, longTermTokenModel{}); diags.HasError() {
 		t.Fatal(diags)
 	}
 	object, ok := schemaResp.Schema.Type().TerraformType(ctx).(tftypes.Object)
@@ -119,7 +119,7 @@ func TestWriteModelZeroAndWrongTypes(t *testing.T) {
 		t.Errorf("writeModel wrote %s, want every attribute null", written.Raw)
 	}
 	wrong := longTermTokenModel{Scopes: types.SetValueMust(types.Int64Type, []attr.Value{types.Int64Value(1)})}
-	if diags := writeModel(ctx, &written, wrong); !diags.HasError() {
+	if diags := writeModel(ctx, &written.Raw, wrong); !diags.HasError() {
 		t.Error("writeModel wrote a set of numbers as scopes without an error")
 	}
 }

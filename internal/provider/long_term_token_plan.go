@@ -73,7 +73,7 @@ func (r *longTermTokenResource) ModifyPlan(ctx context.Context, req resource.Mod
 		if config.Scopes.IsNull() {
 			plan.Scopes = state.Scopes
 		}
-		resp.Diagnostics.Append(writeModel(ctx, &resp.Plan, plan)...)
+		resp.Diagnostics.Append(writeModel(ctx, &resp.Plan.Raw, plan)...)
 		return
 	}
 	tflog.Info(ctx, "auth_long_term_token will rotate", map[string]any{"token_id": state.TokenID.ValueString(), "reasons": reasons})
@@ -84,7 +84,7 @@ func (r *longTermTokenResource) ModifyPlan(ctx context.Context, req resource.Mod
 	if config.Scopes.IsNull() {
 		plan.Scopes = types.SetUnknown(types.StringType)
 	}
-	resp.Diagnostics.Append(writeModel(ctx, &resp.Plan, plan)...)
+	resp.Diagnostics.Append(writeModel(ctx, &resp.Plan.Raw, plan)...)
 }
 
 // rotationReasons lists why the planned update must rotate; none means it must not.

@@ -226,7 +226,7 @@ func (r *longTermTokenResource) Create(ctx context.Context, req resource.CreateR
 	if outcomeInDoubt(err) {
 		placeholder, diags := issueInDoubt(plan, in, iss.stepUp, err)
 		resp.Diagnostics.Append(diags...)
-		resp.Diagnostics.Append(writeModel(ctx, &resp.State, placeholder)...)
+		resp.Diagnostics.Append(writeModel(ctx, &resp.State.Raw, placeholder)...)
 		resp.Diagnostics.Append(setIdentity(ctx, resp.Identity, placeholder.ID)...)
 		return
 	}
@@ -237,7 +237,7 @@ func (r *longTermTokenResource) Create(ctx context.Context, req resource.CreateR
 	ctx = maskSecrets(ctx, tok.Token)
 	tflog.Info(ctx, "issued long-term token", map[string]any{"token_id": tok.TokenID, "step_up": iss.stepUp.String()})
 	resp.Diagnostics.Append(plan.setIssued(ctx, tok)...)
-	resp.Diagnostics.Append(writeModel(ctx, &resp.State, plan)...)
+	resp.Diagnostics.Append(writeModel(ctx, &resp.State.Raw, plan)...)
 	resp.Diagnostics.Append(setIdentity(ctx, resp.Identity, plan.ID)...)
 }
 
@@ -277,7 +277,7 @@ func (r *longTermTokenResource) Update(ctx context.Context, req resource.UpdateR
 	}
 	// ModifyPlan decided: a known planned token means no rotation, only local arguments changed.
 	if !plan.Token.IsUnknown() {
-		resp.Diagnostics.Append(writeModel(ctx, &resp.State, plan)...)
+		resp.Diagnostics.Append(writeModel(ctx, &resp.State.Raw, plan)...)
 		resp.Diagnostics.Append(setIdentity(ctx, resp.Identity, plan.ID)...)
 		return
 	}
@@ -305,7 +305,7 @@ func (r *longTermTokenResource) Update(ctx context.Context, req resource.UpdateR
 	resp.Diagnostics.Append(resp.Private.SetKey(ctx, revocationKey, nil)...)
 	ctx = maskSecrets(ctx, tok.Token)
 	resp.Diagnostics.Append(plan.setIssued(ctx, tok)...)
-	resp.Diagnostics.Append(writeModel(ctx, &resp.State, plan)...)
+	resp.Diagnostics.Append(writeModel(ctx, &resp.State.Raw, plan)...)
 	resp.Diagnostics.Append(setIdentity(ctx, resp.Identity, plan.ID)...)
 }
 

@@ -246,14 +246,9 @@ func TestAccLongTermToken_expiredAccessToken(t *testing.T) {
 // Terraform has stopped it, no short-term token it exchanged is active.
 func TestBinaryJustInTimeExchange(t *testing.T) {
 	t.Parallel()
-	cliConfig, workDir := builtProvider(t)
 	e := newTestEnv(t)
 	credential := e.issueDirect("tokens:write", "deploy:read")
-	writeFile(t, filepath.Join(workDir, "main.tf"), "terraform {\n  required_providers {\n    auth = { source = \"example/auth\" }\n  }\n}\n\n"+
-		e.providerBlock(fmt.Sprintf("long_term_token = %q", credential.Token))+twoResourcesInOrder)
-	run := terraformRunner{t: t, tf: testCLI.path, dir: workDir, env: []string{
-		"TF_CLI_CONFIG_FILE=" + cliConfig, "TF_LOG_PROVIDER=INFO", "TF_IN_AUTOMATION=1", "CHECKPOINT_DISABLE=1",
-	}}
+	run := e.builtProviderWithLongTermToken(t, credential.Token)("TF_LOG_PROVIDER=INFO")
 	for _, command := range [][]string{{"apply", "-no-color", "-auto-approve"}, {"destroy", "-no-color", "-auto-approve"}} {
 		out, err := run.run(command...)
 		if err != nil {
@@ -269,6 +264,19 @@ func TestBinaryJustInTimeExchange(t *testing.T) {
 			t.Errorf("after terraform %s: the long_term_token was exchanged %d times, %d still active; want some, none active\n%s",
 				command[0], all, active, e.serverLog())
 		}
+	}
+}
+
+// builtProviderWithLongTermToken writes twoResourcesInOrder for the built provider,
+// configured with only longTermToken, and returns the runners of that configuration: each
+// adds env to the CLI's environment.
+func (e *testEnv) builtProviderWithLongTermToken(t *testing.T, longTermToken string) func(env ...string) *terraformRunner {
+	cliConfig, workDir := builtProvider(t)
+	writeFile(t, filepath.Join(workDir, "main.tf"), "terraform {\n  required_providers {\n    auth = { source = \"example/auth\" }\n  }\n}\n\n"+
+		e.providerBlock(fmt.Sprintf("long_term_token = %q", longTermToken))+twoResourcesInOrder)
+	return func(env ...string) *terraformRunner {
+		return &terraformRunner{t: t, tf: testCLI.path, dir: workDir, env: append([]string{
+			"TF_CLI_CONFIG_FILE=" + cliConfig, "TF_IN_AUTOMATION=1", "CHECKPOINT_DISABLE=1"}, env...)}
 	}
 }
 
